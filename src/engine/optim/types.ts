@@ -1,0 +1,42 @@
+/**
+ * The contract between the training loop and the optimizers.
+ *
+ * An optimizer never sees tensors or the autograd tape: it sees named flat
+ * parameter buffers and their gradients (usually views over SharedArrayBuffer),
+ * and updates the values in place. That keeps it usable from any thread and
+ * trivially serialisable into a checkpoint.
+ */
+export interface Parameter {
+  /** state_dict-style name, e.g. `layers.0.weight`. */
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly value: Float32Array;
+  readonly grad: Float32Array;
+  /** Decoupled weight decay (adamw) and regularisers skip parameters with this false (biases). */
+  readonly decay?: boolean;
+}
+
+/** Everything an optimizer must save so that a resumed run is bit-identical. */
+export interface OptimizerState {
+  type: string;
+  /** Number of step() calls so far. */
+  step: number;
+  /** Current learning rate (after schedules and reduceLROnPlateau). */
+  learningRate: number;
+  /** Per-parameter slot buffers, keyed `<param name>.<slot>` (e.g. `layers.0.weight.exp_avg`). */
+  slots: Record<string, Float32Array>;
+  /** Small scalars a schedule or plateau reducer keeps (best value, wait counter...). */
+  scalars: Record<string, number>;
+}
+
+export interface Optimizer {
+  readonly type: string;
+  /** Apply one update from the gradients currently in each parameter's `grad`. */
+  step(params: readonly Parameter[]): void;
+  /** The learning rate the next step will use. */
+  readonly learningRate: number;
+  /** Called once per epoch with the epoch's logs, for reduceLROnPlateau. */
+  onEpochEnd?(logs: Readonly<Record<string, number>>): void;
+  getState(): OptimizerState;
+  setState(state: OptimizerState): void;
+}

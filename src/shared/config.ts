@@ -1,0 +1,81 @@
+/**
+ * Process configuration, read once from the environment.
+ *
+ * Three deployments share one code path:
+ * - embedded (no DATABASE_URL): PGlite under TRAINYARD_DATA_DIR holds the data
+ *   and BullMQ's PostgreSQL backend on the same database holds the queue;
+ * - Postgres (DATABASE_URL): data and queue in that Postgres;
+ * - Postgres + Redis (DATABASE_URL and REDIS_URL): the queue moves to Redis.
+ */
+import { resolve } from 'node:path';
+
+export interface Config {
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly redisUrl: string | undefined;
+  readonly host: string;
+  readonly port: number;
+  readonly apiKey: string | undefined;
+  readonly logLevel: string;
+  /** Largest JSON body accepted (bytes). Uploads have their own caps. */
+  readonly bodyLimit: number;
+  /** Time a request may take to arrive in full, ms. */
+  readonly requestTimeoutMs: number;
+  /** Jobs one worker process trains at once. */
+  readonly workerConcurrency: number;
+  /** How long a stopping process waits for running work before it exits, ms. */
+  readonly shutdownGraceMs: number;
+  readonly queueName: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got ${JSON.stringify(raw)}`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const apiKey = optional(env, 'TRAINYARD_API_KEY');
+  if (apiKey !== undefined && apiKey.length < 16) {
+    throw new ConfigError('TRAINYARD_API_KEY must be at least 16 characters');
+  }
+  return {
+    dataDir: resolve(optional(env, 'TRAINYARD_DATA_DIR') ?? './data'),
+    databaseUrl: optional(env, 'DATABASE_URL'),
+    redisUrl: optional(env, 'REDIS_URL'),
+    host: optional(env, 'HOST') ?? '127.0.0.1',
+    port: int(env, 'PORT', 3000, 0, 65535),
+    apiKey,
+    logLevel: optional(env, 'LOG_LEVEL') ?? 'info',
+    bodyLimit: int(env, 'TRAINYARD_BODY_LIMIT', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    requestTimeoutMs: int(env, 'TRAINYARD_REQUEST_TIMEOUT_MS', 120_000, 1000, 3_600_000),
+    workerConcurrency: int(env, 'TRAINYARD_WORKER_CONCURRENCY', 1, 1, 64),
+    shutdownGraceMs: int(env, 'TRAINYARD_SHUTDOWN_GRACE_MS', 30_000, 0, 3_600_000),
+    queueName: optional(env, 'TRAINYARD_QUEUE') ?? 'trainyard-jobs',
+  };
+}
+
+/** Where the data lives and where the queue lives, as this configuration selects. */
+export function deploymentOf(config: Pick<Config, 'databaseUrl' | 'redisUrl'>): {
+  data: 'embedded' | 'postgres';
+  queue: 'postgres' | 'redis';
+} {
+  return {
+    data: config.databaseUrl === undefined ? 'embedded' : 'postgres',
+    queue: config.redisUrl === undefined ? 'postgres' : 'redis',
+  };
+}
