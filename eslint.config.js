@@ -16,6 +16,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript entry points and scripts run on Node.
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
     files: ['src/engine/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {

@@ -10,13 +10,17 @@ import { dirname, join, relative, resolve } from 'node:path';
 const ROOT = resolve(process.argv[2] ?? 'src');
 const IMPORT = /(?:^|[\s;])(import|export)\s+(type\s+)?(?:[\w*{}\s,$]+?\s+from\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
-/** What each top folder of src/ may import (besides itself). `engine-type` = `import type` only. */
+/**
+ * What each top folder of src/ may import (besides itself); `X-type` allows `import type` only.
+ * The API uses the engine's pure checks (spec validation, summaries, data readers, a forward
+ * pass for predictions) but never trains: training runs in src/workers.
+ */
 const ALLOWED: Record<string, { folders: string[]; packages: boolean }> = {
   engine: { folders: [], packages: false },
   shared: { folders: [], packages: true },
   db: { folders: ['shared'], packages: true },
   queue: { folders: ['shared'], packages: true },
-  api: { folders: ['db', 'shared', 'queue', 'engine-type'], packages: true },
+  api: { folders: ['db', 'shared', 'queue', 'engine', 'workers-type'], packages: true },
   workers: { folders: ['engine', 'db', 'shared', 'queue'], packages: true },
   cli: { folders: ['api', 'workers', 'db', 'shared', 'queue', 'engine'], packages: true },
 };

@@ -5,6 +5,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import console from 'node:console';
+import process from 'node:process';
 
 function walk(dir) {
   const out = [];

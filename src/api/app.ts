@@ -17,9 +17,19 @@ import { requireApiKey } from './auth.ts';
 import { ErrorResponse } from './schemas/common.ts';
 import { healthRoutes, type ReadinessProbe } from './routes/health.ts';
 import { tenantRoutes } from './routes/tenant.ts';
+import { datasetRoutes } from './routes/datasets.ts';
+import { modelRoutes } from './routes/models.ts';
+import { jobRoutes } from './routes/jobs.ts';
+import { jobOutputRoutes } from './routes/job-outputs.ts';
+import type { TrainingQueue } from '../queue/training-queue.ts';
+import type { CancelRelay } from '../queue/cancel-relay.ts';
+import type { Limits } from '../shared/config.ts';
 
 export interface AppDeps {
   prisma: PrismaClient;
+  queue: TrainingQueue;
+  cancelRelay: CancelRelay;
+  limits: Limits;
   probe: ReadinessProbe;
   logger?: Logger;
   bodyLimit?: number;
@@ -75,6 +85,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       tags: [
         { name: 'health', description: 'Liveness and readiness' },
         { name: 'tenant', description: 'The caller' },
+        { name: 'datasets', description: 'Upload and manage data sets' },
+        { name: 'models', description: 'Validate and store model specs' },
+        { name: 'jobs', description: 'Submit, watch and cancel training jobs' },
+        { name: 'outputs', description: "A job's metrics, events, checkpoints, weights and predictions" },
       ],
     },
   });
@@ -86,6 +100,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     async (v1) => {
       requireApiKey(v1, deps.prisma);
       await v1.register(tenantRoutes);
+      await v1.register(datasetRoutes, { prisma: deps.prisma, limits: deps.limits });
+      await v1.register(modelRoutes, { prisma: deps.prisma, limits: deps.limits });
+      await v1.register(jobRoutes, { prisma: deps.prisma, limits: deps.limits, queue: deps.queue, cancelRelay: deps.cancelRelay });
+      await v1.register(jobOutputRoutes, { prisma: deps.prisma });
     },
     { prefix: '/v1' },
   );

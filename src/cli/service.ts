@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../shared/logger.ts';
 import { openDatabase, type Database } from '../db/open.ts';
 import { DEFAULT_TENANT, registerApiKey } from '../db/repos/api-keys.ts';
 import { TrainingQueue, type QueueConnection } from '../queue/training-queue.ts';
+import { inProcessCancelRelay, postgresCancelRelay, redisCancelRelay, type CancelRelay } from '../queue/cancel-relay.ts';
 import { buildApp } from '../api/app.ts';
 import type { App } from '../api/types.ts';
 import { startTrainingWorker, type RunningWorker } from '../workers/training-worker.ts';
@@ -19,8 +20,14 @@ export type Role = 'api' | 'worker' | 'all';
 
 export function queueConnection(config: Config, db: Database): QueueConnection {
   if (config.redisUrl !== undefined) return { kind: 'redis', url: config.redisUrl };
-  if (db.kind === 'postgres') return { kind: 'postgres', connectionString: config.databaseUrl! };
-  return { kind: 'embedded', pool: db.queuePool };
+  return { kind: 'postgres', pool: db.queuePool };
+}
+
+export function cancelRelayFor(config: Config, db: Database): CancelRelay {
+  if (config.redisUrl !== undefined) return redisCancelRelay(config.redisUrl);
+  if (db.kind === 'postgres') return postgresCancelRelay(config.databaseUrl!);
+  // Embedded: API and worker share this process.
+  return inProcessCancelRelay();
 }
 
 export interface Service {
@@ -42,15 +49,20 @@ export async function startService(role: Role, config: Config, logger: Logger): 
     if (config.apiKey !== undefined) await registerApiKey(db.prisma, DEFAULT_TENANT, config.apiKey);
     const queue = await TrainingQueue.open(config.queueName, queueConnection(config, db));
     closers.unshift(['queue', () => queue.close()]);
+    const cancelRelay = cancelRelayFor(config, db);
+    closers.unshift(['cancel relay', () => cancelRelay.close()]);
 
     const service: Service = { stop: async () => {} };
     if (role === 'worker' || role === 'all') {
-      service.worker = await startTrainingWorker({ queue, prisma: db.prisma, config, logger, workerName: `${hostname()}:${process.pid}` });
+      service.worker = await startTrainingWorker({ queue, cancelRelay, prisma: db.prisma, config, logger, workerName: `${hostname()}:${process.pid}` });
       closers.unshift(['worker', () => service.worker!.close(config.shutdownGraceMs)]);
     }
     if (role === 'api' || role === 'all') {
       const app = await buildApp({
         prisma: db.prisma,
+        queue,
+        cancelRelay,
+        limits: config.limits,
         probe: { database: () => db.ping(), queue: () => queue.ping() },
         logger,
         bodyLimit: config.bodyLimit,

@@ -14,10 +14,8 @@ export interface TrainingJobData {
   jobId: string;
 }
 
-export type QueueConnection =
-  | { kind: 'redis'; url: string }
-  | { kind: 'postgres'; connectionString: string }
-  | { kind: 'embedded'; pool: PgPool };
+/** Redis, or a pg-Pool-compatible pool whose sessions see the `bullmq` schema first (Postgres or embedded PGlite). */
+export type QueueConnection = { kind: 'redis'; url: string } | { kind: 'postgres'; pool: PgPool };
 
 export interface WorkerTuning {
   concurrency: number;
@@ -39,7 +37,8 @@ export class TrainingQueue {
   ) {}
 
   static async open(name: string, connection: QueueConnection): Promise<TrainingQueue> {
-    if (connection.kind === 'embedded') {
+    if (connection.kind === 'postgres') {
+      // BullMQ migrates only pools it builds itself; this one is ours.
       const client = await connection.pool.connect();
       try {
         await runMigrations(client, BULLMQ_SCHEMA);
@@ -47,20 +46,25 @@ export class TrainingQueue {
         client.release();
       }
     }
-    const queue = new Queue<TrainingJobData>(name, TrainingQueue.baseOptions(connection) as never, TrainingQueue.backend(connection) as never);
+    const redisClients: Redis[] = [];
+    const queue = new Queue<TrainingJobData>(name, TrainingQueue.baseOptions(connection, redisClients) as never, TrainingQueue.backend(connection) as never);
     const tq = new TrainingQueue(name, connection, queue);
-    tq.closers.push(() => queue.close());
+    tq.closers.push(async () => {
+      await queue.close();
+      for (const c of redisClients) c.disconnect();
+    });
     await queue.waitUntilReady();
     return tq;
   }
 
-  private static baseOptions(connection: QueueConnection): { connection: unknown } {
+  private static baseOptions(connection: QueueConnection, owned: Redis[]): { connection: unknown } {
     switch (connection.kind) {
-      case 'redis':
-        return { connection: new Redis(connection.url, { maxRetriesPerRequest: null, enableOfflineQueue: true }) };
+      case 'redis': {
+        const client = new Redis(connection.url, { maxRetriesPerRequest: null, enableOfflineQueue: true });
+        owned.push(client);
+        return { connection: client };
+      }
       case 'postgres':
-        return { connection: { connectionString: connection.connectionString, schema: BULLMQ_SCHEMA, migrate: true, max: 4 } };
-      case 'embedded':
         return { connection: connection.pool };
     }
   }
@@ -69,13 +73,25 @@ export class TrainingQueue {
     return connection.kind === 'redis' ? undefined : createPostgresBackend;
   }
 
-  /** Adds the job id; a second add of the same id while it is known to the queue changes nothing. */
-  async enqueue(jobId: string, opts: { attempts?: number } = {}): Promise<void> {
+  /**
+   * Adds the job id. Adding an id the queue holds as waiting or active changes
+   * nothing; one it holds as finished (completed or failed in BullMQ while
+   * Postgres says otherwise) is replaced, so the reconciler can always bring a
+   * job back.
+   */
+  async enqueue(jobId: string): Promise<void> {
+    const existing = await this.queue.getJob(jobId);
+    if (existing) {
+      const state = await existing.getState();
+      if (state !== 'completed' && state !== 'failed') return;
+      await existing.remove();
+    }
     await this.queue.add('train', { jobId }, {
       jobId,
-      attempts: opts.attempts ?? 1,
-      removeOnComplete: { count: 1000 },
-      removeOnFail: { count: 5000 },
+      // Attempts are counted in Postgres (job.attempt), not by BullMQ.
+      attempts: 1,
+      removeOnComplete: true,
+      removeOnFail: { count: 1000 },
     });
   }
 
@@ -91,18 +107,22 @@ export class TrainingQueue {
   }
 
   createWorker(processor: Processor<TrainingJobData>, tuning: WorkerTuning, workerName: string): Worker<TrainingJobData> {
+    const redisClients: Redis[] = [];
     const opts: Partial<WorkerOptions> = {
-      ...(TrainingQueue.baseOptions(this.connection) as object),
+      ...(TrainingQueue.baseOptions(this.connection, redisClients) as object),
       name: workerName,
       concurrency: tuning.concurrency,
       lockDuration: tuning.lockDurationMs,
       stalledInterval: tuning.stalledIntervalMs,
       maxStalledCount: tuning.maxStalledCount,
       autorun: false,
-      // With the PostgreSQL backend on embedded PGlite, a NOTIFY can be missed; wake up to poll.
+      // With the PostgreSQL backend a NOTIFY can be missed (embedded PGlite); wake up to poll.
       drainDelay: this.connection.kind === 'redis' ? 5 : 1,
     };
     const worker = new Worker<TrainingJobData>(this.name, processor, opts as never, TrainingQueue.backend(this.connection) as never);
+    worker.on('closed', () => {
+      for (const c of redisClients) c.disconnect();
+    });
     return worker;
   }
 

@@ -26,6 +26,25 @@ export interface Config {
   /** How long a stopping process waits for running work before it exits, ms. */
   readonly shutdownGraceMs: number;
   readonly queueName: string;
+  /** BullMQ lock: a job held by a dead worker goes back to the queue after this, ms. */
+  readonly lockMs: number;
+  /** Attempt lease in Postgres; renewed about every second while training, ms. */
+  readonly leaseMs: number;
+  /** How often a worker re-enqueues jobs Postgres says should run, ms. */
+  readonly reconcileMs: number;
+  /** Defaults for every tenant; a tenant's `limits` JSON overrides them. */
+  readonly limits: Limits;
+}
+
+export interface Limits {
+  /** Trainable parameters in one model. */
+  maxParams: number;
+  /** Estimated training memory of one job (parameters, gradients, optimizer state, one batch of activations), bytes. */
+  maxMemoryBytes: number;
+  /** Estimated training FLOPs of one job (epochs x samples x FLOPs per sample). */
+  maxTrainingFlops: number;
+  /** Size of one uploaded data set after decompression, bytes. */
+  maxUploadBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -66,6 +85,15 @@ export function loadConfig(env: Env = process.env): Config {
     workerConcurrency: int(env, 'TRAINYARD_WORKER_CONCURRENCY', 1, 1, 64),
     shutdownGraceMs: int(env, 'TRAINYARD_SHUTDOWN_GRACE_MS', 30_000, 0, 3_600_000),
     queueName: optional(env, 'TRAINYARD_QUEUE') ?? 'trainyard-jobs',
+    lockMs: int(env, 'TRAINYARD_LOCK_MS', 30_000, 1000, 600_000),
+    leaseMs: int(env, 'TRAINYARD_LEASE_MS', 60_000, 2000, 3_600_000),
+    reconcileMs: int(env, 'TRAINYARD_RECONCILE_MS', 30_000, 500, 3_600_000),
+    limits: {
+      maxParams: int(env, 'TRAINYARD_MAX_PARAMS', 50_000_000, 1, Number.MAX_SAFE_INTEGER),
+      maxMemoryBytes: int(env, 'TRAINYARD_MAX_MEMORY_BYTES', 4 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),
+      maxTrainingFlops: int(env, 'TRAINYARD_MAX_TRAINING_FLOPS', 1e16, 1, Number.MAX_SAFE_INTEGER),
+      maxUploadBytes: int(env, 'TRAINYARD_MAX_UPLOAD_BYTES', 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),
+    },
   };
 }
 

@@ -39,19 +39,21 @@ test('the engine may not import from outside itself, nor packages', () => {
   }
 });
 
-test('cycles are found, and the api may only import types from the engine', () => {
+test('cycles are found; the api never imports the workers at run time; shared imports nothing of ours', () => {
   const dir = tree({
     'db/a.ts': "import { b } from './b.ts';\nexport const a = b;\n",
     'db/b.ts': "import { a } from './a.ts';\nexport const b = a;\n",
-    'api/r.ts': "import type { T } from '../engine/t.ts';\nimport { f } from '../engine/t.ts';\nexport const r: T = f;\n",
-    'engine/t.ts': 'export type T = number;\nexport const f = 1;\n',
+    'api/r.ts': "import type { T } from '../workers/t.ts';\nimport { f } from '../workers/t.ts';\nexport const r: T = f;\n",
+    'workers/t.ts': 'export type T = number;\nexport const f = 1;\n',
+    'shared/s.ts': "import { a } from '../db/a.ts';\nexport const s = a;\n",
     'workers/w.ts': "import { r } from '../api/r.ts';\nexport const w = r;\n",
   });
   try {
     const r = check(dir);
     assert.equal(r.status, 1);
     assert.match(r.out, /import cycle: db\/(a|b)\.ts -> db\/(a|b)\.ts/);
-    assert.match(r.out, /api\/r\.ts: src\/api may not import src\/engine .*use `import type`/);
+    assert.match(r.out, /api\/r\.ts: src\/api may not import src\/workers .*use `import type`/);
+    assert.match(r.out, /shared\/s\.ts: src\/shared may not import src\/db/);
     assert.doesNotMatch(r.out, /import type \{ T \}/);
     assert.match(r.out, /workers\/w\.ts: src\/workers may not import src\/api/);
   } finally {

@@ -5,6 +5,7 @@
  */
 import type { PrismaClient } from '../generated/client.ts';
 import { LeaseLostError } from './jobs.ts';
+import { insertMetricPoints } from '../insert-metric-points.ts';
 
 export interface MetricPointInput {
   series: string;
@@ -23,7 +24,8 @@ export async function writeMetrics(prisma: PrismaClient, jobId: string, lease: s
   await prisma.$transaction(async (tx) => {
     const held = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM job WHERE id = ${jobId}::uuid AND lease = ${lease} FOR SHARE`;
     if (held.length === 0) throw new LeaseLostError(jobId);
-    await tx.metricPoint.createMany({ data: points.map((p) => ({ jobId, ...p })), skipDuplicates: true });
+    // Not createMany: Prisma 7.10 writes every non-finite value of a batch as the first one.
+    await insertMetricPoints(tx as unknown as PrismaClient, points.map((p) => ({ jobId, ...p })));
   });
 }
 

@@ -1,0 +1,78 @@
+/**
+ * Receives a data set upload: the multipart parts in whatever order they come
+ * (files may precede `format`), text fields as strings, files read through
+ * readUploadFile (gunzipped when gzipped, all of them together capped in
+ * decompressed bytes). Unknown or repeated parts are refused as they arrive,
+ * before their content is read; which files a format needs is checked once
+ * `format` is known (datasetForm).
+ */
+import type { Multipart } from '@fastify/multipart';
+import { AppError } from '../shared/errors.ts';
+import { ByteBudget, readUploadFile, type ReceivedFile } from './upload-file.ts';
+
+export const UPLOAD_FIELDS = ['format', 'name', 'labelColumn', 'numClasses', 'labels'] as const;
+export const UPLOAD_FILES = ['x', 'y', 'file'] as const;
+
+export interface ReceivedUpload {
+  fields: Record<string, string>;
+  files: Record<string, ReceivedFile>;
+  /** Decompressed bytes over all files. */
+  bytes: number;
+}
+
+function has(list: readonly string[], name: string): boolean {
+  return list.includes(name);
+}
+
+const EXPECTED = `expected the fields ${UPLOAD_FIELDS.join(', ')} and the files ${UPLOAD_FILES.join(', ')}`;
+
+/** Refuses a part that is unknown, of the wrong kind, or repeated. */
+function checkPart(part: Multipart, seen: ReceivedUpload): void {
+  const name = part.fieldname;
+  if (part.type === 'field') {
+    if (has(UPLOAD_FILES, name)) throw new AppError('validation_failed', `"${name}" must be sent as a file, not a text field`);
+    if (!has(UPLOAD_FIELDS, name)) throw new AppError('validation_failed', `unknown field "${name}"; ${EXPECTED}`);
+    if (name in seen.fields) throw new AppError('validation_failed', `the field "${name}" is given more than once`);
+    if (part.valueTruncated) throw new AppError('validation_failed', `the field "${name}" is too long`);
+    return;
+  }
+  if (has(UPLOAD_FIELDS, name)) throw new AppError('validation_failed', `"${name}" must be a text field, not a file`);
+  if (!has(UPLOAD_FILES, name)) throw new AppError('validation_failed', `unknown file "${name}"; ${EXPECTED}`);
+  if (name in seen.files) throw new AppError('validation_failed', `the file "${name}" is given more than once`);
+}
+
+/**
+ * `onField` runs as each text field arrives, so a bad `format` (or a file the
+ * format does not take) is refused before more bytes are read.
+ */
+export async function receiveUpload(
+  parts: AsyncIterable<Multipart>,
+  maxBytes: number,
+  onField: (got: ReceivedUpload) => void = () => {},
+): Promise<ReceivedUpload> {
+  const got: ReceivedUpload = { fields: {}, files: {}, bytes: 0 };
+  const budget = new ByteBudget(maxBytes);
+  for await (const part of parts) {
+    try {
+      checkPart(part, got);
+      if (part.type === 'field') {
+        got.fields[part.fieldname] = String(part.value);
+        onField(got);
+        continue;
+      }
+      const file = await readUploadFile(part.file, part.fieldname, budget);
+      // busboy's raw-size cap (a little above the decompressed one) cuts the stream short.
+      if (part.file.truncated) {
+        throw new AppError('payload_too_large', `file "${part.fieldname}": the upload is over ${maxBytes} bytes (maxUploadBytes)`);
+      }
+      got.files[part.fieldname] = file;
+      got.bytes = budget.used;
+      onField(got);
+    } catch (e) {
+      // Stop reading the request: destroying the part's stream ends multipart parsing.
+      if (part.type === 'file' && !part.file.destroyed) part.file.destroy();
+      throw e;
+    }
+  }
+  return got;
+}

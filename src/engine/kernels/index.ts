@@ -1,0 +1,7 @@
+export { matmulRows, matmulRowsNT, matmulRowsTN, matmulRowsTT } from './matmul.ts';
+export type { MatmulKernel } from './matmul.ts';
+export { unaryRange, binaryRange, binaryRows, whereRows } from './elementwise.ts';
+export type { UnaryOp, BinaryOp } from './elementwise.ts';
+export { sumAxisRange, maxAxisRange, argmaxAxisRange } from './reduce.ts';
+export { gatherRows, scatterRows } from './copy.ts';
+export { erf } from './erf.ts';

@@ -1,0 +1,46 @@
+/**
+ * WebAssembly SIMD kernels. `kernels` is a drop-in kernel set: the matmul family runs in
+ * wasm (one instance per thread, created on first use), every other kernel is the plain
+ * TypeScript one, so the same conformance suite runs on both sets.
+ */
+import { matmulRows, matmulRowsNT, matmulRowsTN, matmulRowsTT } from '../matmul.ts';
+import type { MatmulKernel } from '../matmul.ts';
+import { binaryRange, binaryRows, unaryRange, whereRows } from '../elementwise.ts';
+import { argmaxAxisRange, maxAxisRange, sumAxisRange } from '../reduce.ts';
+import { gatherRows, scatterRows } from '../copy.ts';
+import { erf } from '../erf.ts';
+import { createWasmKernels } from './wasmKernels.ts';
+import type { WasmMatmulKernels } from './wasmKernels.ts';
+
+export { createWasmKernels } from './wasmKernels.ts';
+export type { WasmKernelOptions, WasmMatmulKernels } from './wasmKernels.ts';
+export { instantiateGemm, relaxedSimdSupported } from './loadGemm.ts';
+export type { GemmInstance, GemmOptions } from './loadGemm.ts';
+export { WasmArena } from './wasmArena.ts';
+
+let shared: WasmMatmulKernels | undefined;
+
+/** This thread's default wasm kernels (relaxed SIMD when the runtime has it). */
+export function defaultWasmKernels(): WasmMatmulKernels {
+  if (shared === undefined) shared = createWasmKernels();
+  return shared;
+}
+
+const lazy = (name: 'matmulRows' | 'matmulRowsNT' | 'matmulRowsTN' | 'matmulRowsTT'): MatmulKernel =>
+  (a, b, out, m, k, n, rowStart, rowEnd) => defaultWasmKernels()[name](a, b, out, m, k, n, rowStart, rowEnd);
+
+/** The plain kernel set, for choosing between the two by name. */
+export const plainKernels = {
+  matmulRows, matmulRowsNT, matmulRowsTN, matmulRowsTT,
+  unaryRange, binaryRange, binaryRows, whereRows,
+  sumAxisRange, maxAxisRange, argmaxAxisRange, gatherRows, scatterRows, erf,
+};
+
+/** The same set with the matmul family in WebAssembly SIMD. */
+export const kernels: typeof plainKernels = {
+  ...plainKernels,
+  matmulRows: lazy('matmulRows'),
+  matmulRowsNT: lazy('matmulRowsNT'),
+  matmulRowsTN: lazy('matmulRowsTN'),
+  matmulRowsTT: lazy('matmulRowsTT'),
+};

@@ -1,0 +1,106 @@
+/**
+ * The matmul kernel family (same signatures and semantics as ../matmul.ts) running the
+ * WebAssembly SIMD GEMM. Each call computes rows [rowStart, rowEnd) of out and writes
+ * nothing else, so a thread may call it on its slice.
+ *
+ * Operands that already live in this instance's wasm memory (allocated with `arena.alloc`)
+ * are used in place; others are copied in (only the rows of A the range needs, all of B)
+ * and the output rows copied back out. See README.md for what the copies cost.
+ */
+import type { MatmulKernel } from '../matmul.ts';
+import { instantiateGemm } from './loadGemm.ts';
+import type { GemmInstance, GemmOptions } from './loadGemm.ts';
+import { WasmArena } from './wasmArena.ts';
+
+export interface WasmKernelOptions extends GemmOptions {
+  /** Cache blocking: inner-dimension block (KC), rows of A per packed block (MC), columns of B per packed block (NC). */
+  kc?: number;
+  mc?: number;
+  nc?: number;
+}
+
+export interface WasmMatmulKernels {
+  readonly matmulRows: MatmulKernel;
+  readonly matmulRowsNT: MatmulKernel;
+  readonly matmulRowsTN: MatmulKernel;
+  readonly matmulRowsTT: MatmulKernel;
+  /** Allocator over the instance's memory: views from `arena.alloc(n)` are used without copies. */
+  readonly arena: WasmArena;
+  readonly relaxed: boolean;
+  readonly instance: GemmInstance;
+}
+
+const roundUp = (x: number, to: number): number => Math.ceil(x / to) * to;
+
+export function createWasmKernels(options: WasmKernelOptions = {}): WasmMatmulKernels {
+  const inst = instantiateGemm(options);
+  const { mr, nr } = inst;
+  const KC = options.kc ?? 256;
+  const MC = roundUp(options.mc ?? 128, mr);
+  const NC = roundUp(options.nc ?? 512, nr);
+  const workFloats = MC * KC + KC * NC + mr * nr;
+  const arena = new WasmArena(inst.memory);
+  const gemm = inst.exports.gemm;
+  let scratch = 0;
+  let scratchBytes = 0;
+  let heap = new Float32Array(arena.buffer());
+
+  function ensure(bytes: number): void {
+    if (bytes > scratchBytes) {
+      if (scratchBytes > 0) arena.free(scratch);
+      scratchBytes = roundUp(bytes, 1 << 16);
+      scratch = arena.allocBytes(scratchBytes);
+    }
+    if (heap.byteLength !== inst.memory.buffer.byteLength) heap = new Float32Array(arena.buffer());
+  }
+
+  function run(
+    ta: boolean, tb: boolean,
+    a: Float32Array, b: Float32Array, out: Float32Array,
+    m: number, k: number, n: number, r0: number, r1: number,
+  ): void {
+    const rows = r1 - r0;
+    if (rows <= 0 || n === 0) return;
+    const ownA = arena.owns(a);
+    const ownB = arena.owns(b);
+    const ownC = arena.owns(out);
+    const aLen = ownA ? 0 : roundUp(ta ? k * m : rows * k, 16);
+    const bLen = ownB ? 0 : roundUp(k * n, 16);
+    const cLen = ownC ? 0 : roundUp(rows * n, 16);
+    ensure((workFloats + aLen + bLen + cLen) * 4);
+    const work = scratch;
+    let free = work + workFloats * 4;
+    let aPtr: number;
+    if (ownA) aPtr = a.byteOffset + (ta ? r0 * 4 : r0 * k * 4);
+    else {
+      heap.set(ta ? a.subarray(0, k * m) : a.subarray(r0 * k, r1 * k), free >> 2);
+      aPtr = ta ? free + r0 * 4 : free;
+      free += aLen * 4;
+    }
+    let bPtr: number;
+    if (ownB) bPtr = b.byteOffset;
+    else {
+      heap.set(b.subarray(0, k * n), free >> 2);
+      bPtr = free;
+      free += bLen * 4;
+    }
+    const cPtr = ownC ? out.byteOffset + r0 * n * 4 : free;
+    gemm(
+      aPtr, ta ? 4 : 4 * k, ta ? 4 * m : 4,
+      bPtr, tb ? 4 : 4 * n, tb ? 4 * k : 4,
+      cPtr, 4 * n, rows, k, n,
+      work, KC, MC, NC,
+    );
+    if (!ownC) out.set(heap.subarray(cPtr >> 2, (cPtr >> 2) + rows * n), r0 * n);
+  }
+
+  return {
+    matmulRows: (a, b, out, m, k, n, r0, r1) => run(false, false, a, b, out, m, k, n, r0, r1),
+    matmulRowsNT: (a, b, out, m, k, n, r0, r1) => run(false, true, a, b, out, m, k, n, r0, r1),
+    matmulRowsTN: (a, b, out, m, k, n, r0, r1) => run(true, false, a, b, out, m, k, n, r0, r1),
+    matmulRowsTT: (a, b, out, m, k, n, r0, r1) => run(true, true, a, b, out, m, k, n, r0, r1),
+    arena,
+    relaxed: inst.relaxed,
+    instance: inst,
+  };
+}

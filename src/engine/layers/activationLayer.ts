@@ -1,0 +1,69 @@
+/** Activation layer: applies a named activation (softmax over the last axis). No parameters. */
+import { enumName } from '../model/fields.ts';
+import { ACTIVATIONS, ACTIVATION_FLOPS, activationBackward, activationForward, matchActivation, type ActivationName } from './activations.ts';
+import { BaseLayer, Scratch, sizeOfShape } from './baseLayer.ts';
+import type { LayerConfigBase, LayerDef } from './layerDef.ts';
+import type { ForwardContext } from './types.ts';
+
+export interface ActivationConfig extends LayerConfigBase {
+  type: 'activation';
+  activation: ActivationName;
+}
+
+export const activationDef: LayerDef<ActivationConfig> = {
+  type: 'activation',
+  fields: ['activation'],
+  parse: (raw, ctx, name) => ({
+    type: 'activation', name,
+    activation: raw.activation === undefined
+      ? enumName(undefined, ACTIVATIONS, ctx, 'activation', 'activation', matchActivation)
+      : enumName(raw.activation, ACTIVATIONS, ctx, 'activation', 'activation', matchActivation),
+  }),
+  outputShape: (inputShape) => [...inputShape],
+  paramDecls: () => [],
+  flops: (inputShape, cfg) => ACTIVATION_FLOPS[cfg.activation] * sizeOfShape(inputShape),
+  create: (cfg, index) => new ActivationLayer(cfg, index),
+};
+
+export class ActivationLayer extends BaseLayer<ActivationConfig> {
+  readonly outputActivation: ActivationName;
+  private readonly y = new Scratch();
+  private readonly dx = new Scratch();
+  private x: Float32Array = new Float32Array(0);
+  private yView: Float32Array = new Float32Array(0);
+
+  constructor(cfg: ActivationConfig, index: number) {
+    super(activationDef, cfg, index);
+    this.outputActivation = cfg.activation;
+  }
+
+  get logits(): Float32Array {
+    return this.x;
+  }
+
+  private get cols(): number {
+    return this.inputShape.length === 0 ? 1 : this.inputShape[this.inputShape.length - 1];
+  }
+
+  forward(x: Float32Array, batch: number, _ctx: ForwardContext): Float32Array {
+    this.x = x;
+    if (this.outputActivation === 'linear') {
+      this.yView = x;
+      return x;
+    }
+    const n = batch * this.inSize;
+    const y = this.y.get(n);
+    activationForward(this.outputActivation, x, y, n, this.cols);
+    this.yView = y;
+    return y;
+  }
+
+  backward(dy: Float32Array, batch: number, needInputGrad: boolean, fromLogits = false): Float32Array | undefined {
+    if (!needInputGrad) return undefined;
+    if (fromLogits || this.outputActivation === 'linear') return dy;
+    const n = batch * this.inSize;
+    const dx = this.dx.get(n);
+    activationBackward(this.outputActivation, this.x, this.yView, dy, dx, n, this.cols);
+    return dx;
+  }
+}

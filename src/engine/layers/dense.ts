@@ -1,0 +1,148 @@
+/**
+ * Dense (fully connected): y = activation(x @ W^T + b), with W stored in
+ * PyTorch's [out, in] layout so a checkpoint loads into `nn.Linear`.
+ * Keras fields and defaults: units, activation='linear', useBias=true,
+ * kernelInitializer='glorotUniform', biasInitializer='zeros',
+ * kernelRegularizer, biasRegularizer.
+ */
+import { parseInitializer, type InitializerConfig } from '../init/initializers.ts';
+import { parseRegularizer, type RegularizerConfig } from '../regularizers/regularizers.ts';
+import { boolean, enumName, fail, positiveInt } from '../model/fields.ts';
+import { describeShape } from '../model/describe.ts';
+import { ACTIVATIONS, ACTIVATION_FLOPS, activationBackward, activationForward, matchActivation, type ActivationName } from './activations.ts';
+import { BaseLayer, Scratch } from './baseLayer.ts';
+import { DEFAULT_LAYER_ENV, type LayerEnv, type MatmulKernelSet } from './layerEnv.ts';
+import type { LayerConfigBase, LayerDef } from './layerDef.ts';
+import type { ForwardContext, ParamDecl } from './types.ts';
+
+export interface DenseConfig extends LayerConfigBase {
+  type: 'dense';
+  units: number;
+  activation: ActivationName;
+  useBias: boolean;
+  kernelInitializer: InitializerConfig;
+  biasInitializer: InitializerConfig;
+  kernelRegularizer?: RegularizerConfig;
+  biasRegularizer?: RegularizerConfig;
+}
+
+export const denseDef: LayerDef<DenseConfig> = {
+  type: 'dense',
+  fields: ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer'],
+  parse(raw, ctx, name) {
+    const cfg: DenseConfig = {
+      type: 'dense',
+      name,
+      units: positiveInt(raw, 'units', ctx),
+      activation: raw.activation === undefined || raw.activation === null
+        ? 'linear'
+        : enumName(raw.activation, ACTIVATIONS, ctx, 'activation', 'activation', matchActivation),
+      useBias: boolean(raw, 'useBias', ctx, true),
+      kernelInitializer: raw.kernelInitializer === undefined ? { type: 'glorotUniform' } : parseInitializer(raw.kernelInitializer, ctx, 'kernelInitializer'),
+      biasInitializer: raw.biasInitializer === undefined ? { type: 'zeros' } : parseInitializer(raw.biasInitializer, ctx, 'biasInitializer'),
+    };
+    if (raw.kernelRegularizer !== undefined && raw.kernelRegularizer !== null) cfg.kernelRegularizer = parseRegularizer(raw.kernelRegularizer, ctx, 'kernelRegularizer');
+    if (raw.biasRegularizer !== undefined && raw.biasRegularizer !== null) cfg.biasRegularizer = parseRegularizer(raw.biasRegularizer, ctx, 'biasRegularizer');
+    return cfg;
+  },
+  outputShape(inputShape, cfg, ctx) {
+    if (inputShape.length !== 1) {
+      fail(ctx, undefined, `(dense): expects input of rank 1 but gets shape ${describeShape(inputShape)}; add a flatten layer before it`);
+    }
+    return [cfg.units];
+  },
+  paramDecls(inputShape, cfg) {
+    const decls: ParamDecl[] = [
+      { name: 'weight', shape: [cfg.units, inputShape[0]], initializer: cfg.kernelInitializer, regularizer: cfg.kernelRegularizer, decay: true },
+    ];
+    if (cfg.useBias) decls.push({ name: 'bias', shape: [cfg.units], initializer: cfg.biasInitializer, regularizer: cfg.biasRegularizer, decay: false });
+    return decls;
+  },
+  flops(inputShape, cfg) {
+    return 2 * inputShape[0] * cfg.units + (cfg.useBias ? cfg.units : 0) + ACTIVATION_FLOPS[cfg.activation] * cfg.units;
+  },
+  create(cfg, index, env) {
+    return new Dense(cfg, index, env);
+  },
+};
+
+export class Dense extends BaseLayer<DenseConfig> {
+  readonly outputActivation: ActivationName;
+  private readonly z = new Scratch();
+  private readonly a = new Scratch();
+  private readonly dz = new Scratch();
+  private readonly dx = new Scratch();
+  private dwScratch = new Float32Array(0);
+  private x: Float32Array = new Float32Array(0);
+  private zView: Float32Array = new Float32Array(0);
+  private aView: Float32Array = new Float32Array(0);
+
+  private readonly kernels: MatmulKernelSet;
+
+  constructor(cfg: DenseConfig, index: number, env: LayerEnv = DEFAULT_LAYER_ENV) {
+    super(denseDef, cfg, index);
+    this.outputActivation = cfg.activation;
+    this.kernels = env.kernels;
+  }
+
+  get logits(): Float32Array {
+    return this.zView;
+  }
+
+  protected override onAttach(): void {
+    this.dwScratch = new Float32Array(this.outSize * this.inSize);
+  }
+
+  forward(x: Float32Array, batch: number, _ctx: ForwardContext): Float32Array {
+    const nIn = this.inSize;
+    const nOut = this.outSize;
+    const w = this.params[0].value;
+    const z = this.z.get(batch * nOut);
+    this.kernels.matmulRowsNT(x, w, z, batch, nIn, nOut, 0, batch);
+    if (this.config.useBias) {
+      const b = this.params[1].value;
+      for (let r = 0; r < batch; r++) {
+        const o = r * nOut;
+        for (let j = 0; j < nOut; j++) z[o + j] += b[j];
+      }
+    }
+    this.x = x;
+    this.zView = z;
+    if (this.outputActivation === 'linear') {
+      this.aView = z;
+      return z;
+    }
+    const a = this.a.get(batch * nOut);
+    activationForward(this.outputActivation, z, a, batch * nOut, nOut);
+    this.aView = a;
+    return a;
+  }
+
+  backward(dy: Float32Array, batch: number, needInputGrad: boolean, fromLogits = false): Float32Array | undefined {
+    const nIn = this.inSize;
+    const nOut = this.outSize;
+    let dz = dy;
+    if (!fromLogits && this.outputActivation !== 'linear') {
+      dz = this.dz.get(batch * nOut);
+      activationBackward(this.outputActivation, this.zView, this.aView, dy, dz, batch * nOut, nOut);
+    }
+    // dW[out,in] += dz[batch,out]^T @ x[batch,in]
+    const w = this.params[0];
+    this.kernels.matmulRowsTN(dz, this.x, this.dwScratch, nOut, batch, nIn, 0, nOut);
+    const gw = w.grad;
+    const s = this.dwScratch;
+    for (let i = 0; i < gw.length; i++) gw[i] += s[i];
+    if (this.config.useBias) {
+      const gb = this.params[1].grad;
+      for (let r = 0; r < batch; r++) {
+        const o = r * nOut;
+        for (let j = 0; j < nOut; j++) gb[j] += dz[o + j];
+      }
+    }
+    if (!needInputGrad) return undefined;
+    // dx[batch,in] = dz[batch,out] @ W[out,in]
+    const dx = this.dx.get(batch * nIn);
+    this.kernels.matmulRows(dz, w.value, dx, batch, nOut, nIn, 0, batch);
+    return dx;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The Layer contract. A layer works on a batch stored row-major in one
+ * Float32Array: shape [batch, ...sampleShape]. Shapes below are per sample
+ * (no batch dimension), as in a Keras spec's `inputShape`.
+ *
+ * Life cycle: `build(inputShape)` fixes the output shape and declares the
+ * parameters and buffers (`paramDecls`, `bufferDecls`) without allocating
+ * them; the model allocates all of them in one SharedArrayBuffer and calls
+ * `attach`; then `forward` / `backward` run. `backward` adds into the
+ * parameters' `grad` (it never assigns) and returns the input gradient.
+ *
+ * Conv, recurrent and batch-norm layers slot in by implementing the same
+ * interface; batch-norm's moving statistics are `buffers` (saved in
+ * checkpoints, not trained).
+ */
+import type { Rng } from '../rng.ts';
+import type { Parameter } from '../optim/types.ts';
+import type { InitializerConfig } from '../init/initializers.ts';
+import type { RegularizerConfig } from '../regularizers/regularizers.ts';
+
+export interface ForwardContext {
+  training: boolean;
+  rng: Rng;
+}
+
+export interface ParamDecl {
+  /** Local name: `weight`, `bias`; the model names it `layers.<i>.<name>`. */
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly initializer: InitializerConfig;
+  readonly regularizer?: RegularizerConfig;
+  /** False for biases (no weight decay). */
+  readonly decay: boolean;
+}
+
+export interface BufferDecl {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly initializer: InitializerConfig;
+}
+
+export interface LayerParameter extends Parameter {
+  readonly regularizer?: RegularizerConfig;
+}
+
+export interface LayerBuffer {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly value: Float32Array;
+}
+
+export interface Layer {
+  readonly type: string;
+  /** Display name (spec `name` or Keras-style `dense_1`). */
+  readonly name: string;
+  /** Index in the spec's `layers` array. */
+  readonly index: number;
+  /** Per-sample output shape; throws if called with an input it cannot take. */
+  build(inputShape: readonly number[]): number[];
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  readonly paramDecls: readonly ParamDecl[];
+  readonly bufferDecls: readonly BufferDecl[];
+  readonly paramCount: number;
+  /** Set by the model: views over its shared storage, in `paramDecls` order. */
+  attach(params: readonly LayerParameter[], buffers: readonly LayerBuffer[]): void;
+  readonly params: readonly LayerParameter[];
+  readonly buffers: readonly LayerBuffer[];
+  /** Returns the output batch (may be `x` itself for reshapes). The result stays valid until the next forward. */
+  forward(x: Float32Array, batch: number, ctx: ForwardContext): Float32Array;
+  /**
+   * Accumulates parameter gradients and returns dL/dx (undefined when `needInputGrad` is false).
+   * With `fromLogits`, `dy` is the gradient w.r.t. the pre-activation (the loss fused the final
+   * softmax/sigmoid), so the activation's own backward is skipped.
+   */
+  backward(dy: Float32Array, batch: number, needInputGrad: boolean, fromLogits?: boolean): Float32Array | undefined;
+  /** Forward floating-point operations per sample. */
+  flops(inputShape: readonly number[]): number;
+  /** The final activation, if this layer ends in one (a loss may fuse softmax/sigmoid with it). */
+  readonly outputActivation?: string;
+  /** The pre-activation output of the last forward (for fused losses), when `outputActivation` is set. */
+  readonly logits?: Float32Array;
+}

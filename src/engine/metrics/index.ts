@@ -1,0 +1,13 @@
+export type { Metric } from './metric.ts';
+export { BinaryAccuracy, binaryAccuracy } from './binaryAccuracy.ts';
+export { CategoricalAccuracy, categoricalAccuracy } from './categoricalAccuracy.ts';
+export { SparseCategoricalAccuracy, sparseCategoricalAccuracy } from './sparseCategoricalAccuracy.ts';
+export { Precision, precision } from './precision.ts';
+export type { ThresholdMetricOptions } from './precision.ts';
+export { Recall, recall } from './recall.ts';
+export { Auc, auc } from './auc.ts';
+export type { AucOptions } from './auc.ts';
+export { MeanSquaredError, meanSquaredError } from './meanSquaredError.ts';
+export { MeanAbsoluteError, meanAbsoluteError } from './meanAbsoluteError.ts';
+export { resolveMetric, METRIC_NAMES } from './resolveMetric.ts';
+export type { ResolveMetricOptions } from './resolveMetric.ts';

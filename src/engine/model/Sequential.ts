@@ -1,0 +1,347 @@
+/**
+ * A stack of layers built from a JSON spec, trained with Keras's
+ * compile / fit / evaluate / predict.
+ *
+ *   const model = Sequential.fromSpec(spec, { seed: 42 });
+ *   model.compile({ optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+ *   const history = await model.fit({ data: x, shape: [n, 784] }, { data: y, shape: [n] }, { epochs: 5 });
+ *
+ * Weights and gradients live in SharedArrayBuffers (see parameterStore.ts).
+ * Everything random (initialisation with `seed`, shuffling and dropout with
+ * a second stream derived from it) is seeded, so a fixed seed gives
+ * bit-identical weights, and a training checkpoint restores the stream.
+ */
+import { ModelStateError, NonFiniteLossError, SpecError } from '../errors.ts';
+import { initialize } from '../init/initializers.ts';
+import { LAYER_DEFS } from '../layers/registry.ts';
+import { PLAIN_KERNELS, type MatmulKernelSet } from '../layers/layerEnv.ts';
+import type { ForwardContext, Layer, LayerBuffer, LayerParameter } from '../layers/types.ts';
+import { Scratch, sizeOfShape } from '../layers/baseLayer.ts';
+import { createOptimizer } from '../optim/createOptimizer.ts';
+import type { Optimizer } from '../optim/types.ts';
+import { applyRegularizer, regularizerPenalty } from '../regularizers/regularizers.ts';
+import { Rng, type RngState } from '../rng.ts';
+import type { History, Logs } from '../train/callbacks.ts';
+import { toDataset, type DataInput, type Dataset, type TensorLike } from '../train/data.ts';
+import { evaluateDataset } from '../train/evaluateDataset.ts';
+import { fitModel, type FitOptions } from '../train/fit.ts';
+import { createLossHead, matchLoss, LOSSES, type LossHead, type LossName } from '../train/lossHeads.ts';
+import { resolveMetric } from '../metrics/resolveMetric.ts';
+import type { Metric } from '../metrics/metric.ts';
+import { predictDataset } from '../train/predictDataset.ts';
+import type { TrainingProgress } from '../train/trainingProgress.ts';
+import { decodeCheckpoint, encodeCheckpoint, loadWeightsInto, encodeWeights, readCheckpointInfo } from './checkpoint.ts';
+import type { NormalizedSpec } from './spec.ts';
+import { allocateParameters, type Float32Allocator, type ParameterStore, type SharedStorage } from './parameterStore.ts';
+import { formatSummary, summarizeSpec, type SpecSummary, type SummarizeOptions } from './summarizeSpec.ts';
+import { validateSpec } from './validateSpec.ts';
+
+export interface SequentialOptions {
+  /** Seed for initialisation, shuffling and dropout; random when omitted (see `model.seed`). */
+  seed?: number;
+  /** Matmul kernels for the layers (default: the plain ones in kernels/matmul.ts). */
+  kernels?: MatmulKernelSet;
+  /**
+   * Attach existing weight storage (e.g. `other.storage` sent to a worker thread) instead of
+   * allocating and initialising: both models then read and write the same weights.
+   */
+  storage?: SharedStorage;
+  /**
+   * Where to allocate the weights, gradients and buffers (default: SharedArrayBuffers).
+   * E.g. `(n) => wasm.arena.alloc(n)` puts them in the WebAssembly kernels' shared memory,
+   * so those kernels read the weights in place instead of copying them.
+   */
+  allocate?: Float32Allocator;
+}
+
+export interface CompileOptions {
+  /** `{ type: 'adam', learningRate: 0.001 }`, `'sgd'`, or an Optimizer instance. */
+  optimizer: unknown;
+  /** Keras loss name: `sparseCategoricalCrossentropy`, `sparse_categorical_crossentropy`, `mse`... */
+  loss: string;
+  metrics?: string[];
+}
+
+/** The seed offset of the training stream (shuffle, dropout) relative to the init stream. */
+const TRAIN_STREAM = 0x632be5ab;
+
+export class Sequential {
+  readonly spec: NormalizedSpec;
+  readonly layers: readonly Layer[];
+  readonly seed: number;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  /** Set to true (e.g. from a callback) to stop fit after the current batch. */
+  stopTraining = false;
+  optimizer: Optimizer | null = null;
+  lossName: LossName | null = null;
+  lossHead: LossHead | null = null;
+  metricNames: string[] = [];
+  /** Shuffle and dropout stream; saved in training checkpoints. */
+  readonly trainRng: Rng;
+  readonly progress: TrainingProgress = {
+    epoch: 0, batchInEpoch: 0, step: 0, epochStartRng: null, lossSum: 0, seen: 0, batchSize: 0, trainCount: 0, resumeEpoch: null,
+  };
+  private readonly store: ParameterStore;
+  private readonly lossGrad = new Scratch();
+  /** The output of the last forward (predictions of the last training batch, before its update). */
+  lastOutput: Float32Array = new Float32Array(0);
+  private readonly hasParamsBelow: boolean[];
+
+  private constructor(spec: NormalizedSpec, seed: number, kernels: MatmulKernelSet, storage?: SharedStorage, allocate?: Float32Allocator) {
+    this.spec = spec;
+    this.seed = seed >>> 0;
+    const layers: Layer[] = [];
+    let shape: readonly number[] = spec.inputShape;
+    spec.layers.forEach((cfg, i) => {
+      const layer = LAYER_DEFS[cfg.type].create(cfg, i, { kernels });
+      shape = layer.build(shape);
+      layers.push(layer);
+    });
+    this.layers = layers;
+    this.inputShape = [...spec.inputShape];
+    this.outputShape = [...shape];
+    this.store = allocateParameters(layers, storage, allocate);
+    if (!storage) {
+      const rng = new Rng(this.seed);
+      for (const layer of layers) {
+        layer.paramDecls.forEach((d, j) => initialize(d.initializer, layer.params[j].value, d.shape, rng));
+        layer.bufferDecls.forEach((d, j) => initialize(d.initializer, layer.buffers[j].value, d.shape, rng));
+      }
+    }
+    this.trainRng = new Rng((this.seed + TRAIN_STREAM) >>> 0);
+    let below = false;
+    this.hasParamsBelow = layers.map((l) => {
+      const r = below;
+      if (l.paramCount > 0) below = true;
+      return r;
+    });
+  }
+
+  /** Validates the spec (throws SpecError naming layer, field and shapes) and allocates the weights. */
+  static fromSpec(spec: unknown, options: SequentialOptions = {}): Sequential {
+    const { spec: normalized } = validateSpec(spec);
+    const seed = options.seed ?? Math.floor(Math.random() * 4294967296);
+    if (!Number.isInteger(seed)) throw new SpecError('seed', `must be an integer, got ${seed}`);
+    return new Sequential(normalized, seed, options.kernels ?? PLAIN_KERNELS, options.storage, options.allocate);
+  }
+
+  /** The flat SharedArrayBuffer-backed storage (weights, gradients, buffers), for other threads. */
+  get storage(): { values: Float32Array; grads: Float32Array; bufferValues: Float32Array } {
+    return { values: this.store.values, grads: this.store.grads, bufferValues: this.store.bufferValues };
+  }
+
+  get params(): readonly LayerParameter[] {
+    return this.store.params;
+  }
+
+  get buffers(): readonly LayerBuffer[] {
+    return this.store.buffers;
+  }
+
+  get paramCount(): number {
+    return this.store.values.length;
+  }
+
+  /** Values per sample of the output, and the size of its last axis. */
+  get outputSize(): number {
+    return sizeOfShape(this.outputShape);
+  }
+
+  get outputCols(): number {
+    return this.outputShape[this.outputShape.length - 1];
+  }
+
+  summary(options?: SummarizeOptions): SpecSummary & { text: string } {
+    const s = summarizeSpec(this.spec, options);
+    return { ...s, text: formatSummary(s) };
+  }
+
+  compile(options: CompileOptions): void {
+    const opt = options.optimizer;
+    this.optimizer = isOptimizer(opt) ? opt : createOptimizer(opt, 'optimizer');
+    if (typeof options.loss !== 'string') throw new SpecError('loss', `must be a loss name; valid: ${LOSSES.join(', ')}`);
+    const loss = matchLoss(options.loss);
+    if (loss === undefined) throw new SpecError('loss', `unknown loss ${JSON.stringify(options.loss)}; valid: ${LOSSES.join(', ')}`);
+    this.lossName = loss;
+    const last = this.layers[this.layers.length - 1];
+    this.lossHead = createLossHead(loss, last.outputActivation);
+    const metrics = options.metrics ?? [];
+    this.metricNames = [...metrics];
+    this.createMetrics();
+  }
+
+  /** Fresh metric accumulators for the compiled metrics (or `names`). */
+  createMetrics(names: readonly string[] = this.metricNames): Metric[] {
+    const loss = this.requireCompiled().lossName;
+    return names.map((m, i) => resolveMetric(m, loss, { outputWidth: this.outputCols, sparseLabels: loss === 'sparseCategoricalCrossentropy', path: `metrics[${i}]` }));
+  }
+
+  private requireCompiled(): { optimizer: Optimizer; lossHead: LossHead; lossName: LossName } {
+    if (!this.optimizer || !this.lossHead || !this.lossName) throw new ModelStateError('call compile({ optimizer, loss }) first');
+    return { optimizer: this.optimizer, lossHead: this.lossHead, lossName: this.lossName };
+  }
+
+  /** Runs the layers on a batch of `batch` samples. The result is reused by the next call. */
+  forward(x: Float32Array, batch: number, training: boolean): Float32Array {
+    const ctx: ForwardContext = { training, rng: this.trainRng };
+    let h = x;
+    for (const layer of this.layers) h = layer.forward(h, batch, ctx);
+    this.lastOutput = h;
+    return h;
+  }
+
+  /** Penalty of every regularised parameter; with `addGrads`, also accumulates its gradient. */
+  regularizationPenalty(addGrads = false): number {
+    let total = 0;
+    for (const p of this.store.params) {
+      if (!p.regularizer) continue;
+      total += addGrads ? applyRegularizer(p.regularizer, p.value, p.grad) : regularizerPenalty(p.regularizer, p.value);
+    }
+    return total;
+  }
+
+  /**
+   * Zeroes the gradients, runs forward (training mode) and backward on one batch, and returns
+   * the loss (Keras reduction: sum of weighted per-sample losses / batch, plus regularisation).
+   * Gradients are left in each parameter's `grad`. Does not step the optimizer.
+   */
+  computeGradients(x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null = null, training = true): number {
+    const { lossHead } = this.requireCompiled();
+    this.store.grads.fill(0);
+    const out = this.forward(x, batch, training);
+    const last = this.layers[this.layers.length - 1];
+    const fused = lossHead.fromLogits;
+    const input = fused ? (last.logits as Float32Array) : out;
+    const outSize = this.outputSize;
+    const g = this.lossGrad.get(batch * outSize);
+    const sum = lossHead.compute(input, y, batch, outSize, this.outputCols, weights, g);
+    let loss = sum / batch;
+    loss += this.regularizationPenalty(true);
+    if (!Number.isFinite(loss)) return loss;
+    let dy: Float32Array | undefined = g;
+    for (let i = this.layers.length - 1; i >= 0 && dy; i--) {
+      dy = this.layers[i].backward(dy, batch, this.hasParamsBelow[i], fused && i === this.layers.length - 1);
+    }
+    return loss;
+  }
+
+  /** One optimizer step on one batch; throws NonFiniteLossError (without stepping) on a NaN/inf loss. */
+  trainStep(x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null, epoch: number): number {
+    const { optimizer } = this.requireCompiled();
+    const loss = this.computeGradients(x, y, batch, weights, true);
+    if (!Number.isFinite(loss)) throw new NonFiniteLossError(this.progress.step, epoch, loss);
+    optimizer.step(this.store.params);
+    this.progress.step++;
+    return loss;
+  }
+
+  private fitting = false;
+
+  /** Keras's fit. One fit at a time per model (a second concurrent call rejects). */
+  async fit(x: DataInput, y: DataInput, options: FitOptions = {}): Promise<History> {
+    this.requireCompiled();
+    if (this.fitting) throw new ModelStateError('fit is already running on this model');
+    this.fitting = true;
+    try {
+      return await fitModel(this, toDataset(x, 'x'), toDataset(y, 'y'), options);
+    } finally {
+      this.fitting = false;
+    }
+  }
+
+  evaluate(x: DataInput, y: DataInput, options: { batchSize?: number } = {}): Logs {
+    this.requireCompiled();
+    return evaluateDataset(this, toDataset(x, 'x'), toDataset(y, 'y'), options.batchSize ?? 32);
+  }
+
+  predict(x: DataInput, options: { batchSize?: number } = {}): TensorLike & { data: Float32Array } {
+    const d: Dataset = toDataset(x, 'x');
+    return { data: predictDataset(this, d, options.batchSize ?? 32), shape: [d.count, ...this.outputShape] };
+  }
+
+  /** A copy of all trainable weights and buffers, flat, in parameter order. */
+  getWeights(): Float32Array {
+    const out = new Float32Array(this.store.values.length + this.store.bufferValues.length);
+    out.set(this.store.values);
+    out.set(this.store.bufferValues, this.store.values.length);
+    return out;
+  }
+
+  setWeights(w: Float32Array): void {
+    const n = this.store.values.length;
+    if (w.length !== n + this.store.bufferValues.length) {
+      throw new ModelStateError(`setWeights: expected ${n + this.store.bufferValues.length} values, got ${w.length}`);
+    }
+    this.store.values.set(w.subarray(0, n));
+    this.store.bufferValues.set(w.subarray(n));
+  }
+
+  /** Weights as safetensors (`layers.<i>.weight` [out,in], `layers.<i>.bias`), loadable by `nn.Module.load_state_dict`. */
+  saveWeights(): Uint8Array {
+    return encodeWeights(this.store.params, this.store.buffers);
+  }
+
+  /** Loads weights saved by `saveWeights` (or a checkpoint); throws WeightsMismatchError naming the tensor and both shapes. */
+  loadWeights(bytes: Uint8Array): void {
+    loadWeightsInto(bytes, this.store.params, this.store.buffers);
+  }
+
+  /** Weights + optimizer state + RNG state + epoch/step: resuming from it is bit-identical to not stopping. */
+  saveCheckpoint(): Uint8Array {
+    const { optimizer } = this.requireCompiled();
+    return encodeCheckpoint({
+      params: this.store.params,
+      buffers: this.store.buffers,
+      optimizer: optimizer.getState(),
+      rng: this.trainRng.getState(),
+      progress: this.progress,
+      seed: this.seed,
+      spec: this.spec,
+    });
+  }
+
+  /**
+   * Restores a training checkpoint into a compiled model built from the same spec. The next
+   * `fit` continues where it stopped (its `initialEpoch` defaults to the checkpoint's epoch).
+   */
+  loadCheckpoint(bytes: Uint8Array): void {
+    const { optimizer } = this.requireCompiled();
+    const c = decodeCheckpoint(bytes, this.store.params, this.store.buffers);
+    if (c.optimizer.type !== optimizer.type) {
+      throw new ModelStateError(`checkpoint was saved with optimizer ${c.optimizer.type} but the model is compiled with ${optimizer.type}`);
+    }
+    optimizer.setState(c.optimizer);
+    this.trainRng.setState(c.rng);
+    this.progress.epoch = c.progress.epoch;
+    this.progress.batchInEpoch = c.progress.batchInEpoch;
+    this.progress.step = c.progress.step;
+    this.progress.epochStartRng = c.progress.epochStartRng;
+    this.progress.lossSum = c.progress.lossSum;
+    this.progress.seen = c.progress.seen;
+    this.progress.batchSize = c.progress.batchSize;
+    this.progress.trainCount = c.progress.trainCount;
+    this.progress.resumeEpoch = c.progress.epoch;
+  }
+
+  /**
+   * Rebuilds a model from a training checkpoint alone (its spec and seed are in the
+   * metadata), compiles it and restores the training state: `fit` then continues.
+   */
+  static resume(checkpoint: Uint8Array, compile: CompileOptions, options: Omit<SequentialOptions, 'seed'> = {}): Sequential {
+    const info = readCheckpointInfo(checkpoint);
+    const model = Sequential.fromSpec(info.spec, { ...options, seed: info.seed });
+    model.compile(compile);
+    model.loadCheckpoint(checkpoint);
+    return model;
+  }
+
+  /** The training stream's state (for tests and checkpoints). */
+  getRngState(): RngState {
+    return this.trainRng.getState();
+  }
+}
+
+function isOptimizer(o: unknown): o is Optimizer {
+  return typeof o === 'object' && o !== null && typeof (o as Optimizer).step === 'function' && typeof (o as Optimizer).getState === 'function';
+}

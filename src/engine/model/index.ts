@@ -1,0 +1,12 @@
+export { Sequential } from './Sequential.ts';
+export type { SequentialOptions, CompileOptions } from './Sequential.ts';
+export type { ModelSpec, LayerSpec, NormalizedSpec } from './spec.ts';
+export { validateSpec, MAX_LAYERS } from './validateSpec.ts';
+export type { ValidatedSpec } from './validateSpec.ts';
+export { summarizeSpec, formatSummary, optimizerSlotsPerParam, BYTES_PER_VALUE } from './summarizeSpec.ts';
+export type { SpecSummary, LayerSummary, SummarizeOptions } from './summarizeSpec.ts';
+export { encodeWeights, loadWeightsInto, encodeCheckpoint, decodeCheckpoint, readCheckpointInfo, CHECKPOINT_VERSION } from './checkpoint.ts';
+export type { CheckpointParts, DecodedCheckpoint } from './checkpoint.ts';
+export { canonicalName } from './canonicalName.ts';
+export { allocateParameters, sharedFloat32 } from './parameterStore.ts';
+export type { ParameterStore, SharedStorage, Float32Allocator } from './parameterStore.ts';

@@ -1,0 +1,148 @@
+import type { Optimizer, OptimizerState, Parameter } from './types.ts';
+import type { LearningRateSchedule } from './learningRateSchedule.ts';
+import { ReduceLROnPlateau } from './reduceLROnPlateau.ts';
+import type { ReduceLROnPlateauConfig } from './reduceLROnPlateau.ts';
+
+/** Options every optimizer accepts (Keras names). */
+export interface BaseOptimizerOptions {
+  /** A number or a schedule of the step counter. */
+  learningRate?: number | LearningRateSchedule;
+  /** Clip each parameter's gradient to this L2 norm (Keras `clipnorm`). */
+  clipnorm?: number;
+  /** Clip all gradients together to this global L2 norm (Keras `global_clipnorm`). */
+  globalClipnorm?: number;
+  /** Clip each gradient element to [-clipvalue, clipvalue] (Keras `clipvalue`). */
+  clipvalue?: number;
+  /** Reduce the learning rate when a monitored log stops improving. */
+  reduceLROnPlateau?: ReduceLROnPlateauConfig;
+}
+
+/**
+ * Shared machinery: step counter, learning rate (constant, scheduled, reduced
+ * on plateau), gradient clipping, lazily allocated slot buffers and state.
+ *
+ * Clipping never writes into `param.grad`: a step computes one scale per
+ * parameter (clipnorm / globalClipnorm) and subclasses apply
+ * `clamp(grad[i] * scale, -clipvalue, clipvalue)` element by element.
+ * Slots are allocated on a parameter's first step; later steps allocate nothing.
+ */
+export abstract class BaseOptimizer implements Optimizer {
+  abstract readonly type: string;
+  /** Number of step() calls so far (PyTorch's `t` during a step is this + 1). */
+  protected iterations = 0;
+  protected readonly slots = new Map<string, Float32Array>();
+  private readonly baseLr: number;
+  private readonly schedule: LearningRateSchedule | null;
+  readonly plateau: ReduceLROnPlateau | null;
+  readonly clipnorm: number | undefined;
+  readonly globalClipnorm: number | undefined;
+  /** Infinity when not clipping by value. */
+  protected readonly clipvalue: number;
+  private scales = new Float64Array(0);
+
+  protected constructor(o: BaseOptimizerOptions, defaultLr: number) {
+    const lr = o.learningRate ?? defaultLr;
+    this.schedule = typeof lr === 'function' ? lr : null;
+    this.baseLr = typeof lr === 'number' ? lr : Number.NaN;
+    this.clipnorm = o.clipnorm;
+    this.globalClipnorm = o.globalClipnorm;
+    this.clipvalue = o.clipvalue ?? Number.POSITIVE_INFINITY;
+    this.plateau = o.reduceLROnPlateau ? new ReduceLROnPlateau(o.reduceLROnPlateau) : null;
+  }
+
+  get learningRate(): number {
+    const base = this.schedule ? this.schedule(this.iterations) : this.baseLr;
+    return this.plateau ? this.plateau.apply(base) : base;
+  }
+
+  get stepCount(): number {
+    return this.iterations;
+  }
+
+  step(params: readonly Parameter[]): void {
+    const lr = this.learningRate;
+    this.iterations += 1;
+    const t = this.iterations;
+    if (this.scales.length < params.length) this.scales = new Float64Array(params.length);
+    this.computeClipScales(params);
+    for (let k = 0; k < params.length; k++) this.update(params[k], lr, this.scales[k], t);
+  }
+
+  /** Update one parameter in place. `scale` is the clip-by-norm factor (1 when unclipped). */
+  protected abstract update(p: Parameter, lr: number, scale: number, t: number): void;
+
+  private computeClipScales(params: readonly Parameter[]): void {
+    const s = this.scales;
+    s.fill(1, 0, params.length);
+    if (this.clipnorm !== undefined) {
+      const c = this.clipnorm;
+      for (let k = 0; k < params.length; k++) {
+        const n = Math.sqrt(sumSquares(params[k].grad));
+        s[k] = c / Math.max(n, c);
+      }
+    } else if (this.globalClipnorm !== undefined) {
+      const c = this.globalClipnorm;
+      let total = 0;
+      for (let k = 0; k < params.length; k++) total += sumSquares(params[k].grad);
+      const f = c / Math.max(Math.sqrt(total), c);
+      s.fill(f, 0, params.length);
+    }
+  }
+
+  /** The slot buffer `<param name>.<name>`, allocated (filled with `init`) on first use. */
+  protected slot(p: Parameter, name: string, init = 0): Float32Array {
+    const key = `${p.name}.${name}`;
+    let buf = this.slots.get(key);
+    if (buf === undefined) {
+      buf = new Float32Array(p.value.length);
+      if (init !== 0) buf.fill(init);
+      this.slots.set(key, buf);
+    } else if (buf.length !== p.value.length) {
+      throw new RangeError(
+        `optimizer slot ${key} has ${buf.length} elements but parameter ${p.name} has ${p.value.length}`,
+      );
+    }
+    return buf;
+  }
+
+  onEpochEnd(logs: Readonly<Record<string, number>>): void {
+    this.plateau?.onEpochEnd(logs, this.learningRate);
+  }
+
+  getState(): OptimizerState {
+    const slots: Record<string, Float32Array> = {};
+    for (const [k, v] of this.slots) slots[k] = v.slice();
+    const scalars: Record<string, number> = {};
+    if (this.plateau) {
+      for (const [k, v] of Object.entries(this.plateau.getScalars())) scalars[`plateau.${k}`] = v;
+    }
+    return { type: this.type, step: this.iterations, learningRate: this.learningRate, slots, scalars };
+  }
+
+  /**
+   * Restore a state from getState(). The learning rate is recomputed from the
+   * step, the schedule and the plateau scalars (state.learningRate is informative).
+   */
+  setState(state: OptimizerState): void {
+    if (state.type !== this.type) {
+      throw new TypeError(`optimizer state is for ${state.type}, this optimizer is ${this.type}`);
+    }
+    if (!Number.isInteger(state.step) || state.step < 0) {
+      throw new RangeError(`optimizer state step must be a non-negative integer, got ${state.step}`);
+    }
+    this.iterations = state.step;
+    this.slots.clear();
+    for (const [k, v] of Object.entries(state.slots)) this.slots.set(k, Float32Array.from(v));
+    if (this.plateau) {
+      const p: Record<string, number> = {};
+      for (const [k, v] of Object.entries(state.scalars)) if (k.startsWith('plateau.')) p[k.slice(8)] = v;
+      this.plateau.setScalars(p);
+    }
+  }
+}
+
+function sumSquares(g: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < g.length; i++) s += g[i] * g[i];
+  return s;
+}

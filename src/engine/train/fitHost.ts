@@ -1,0 +1,27 @@
+/** What fit / evaluate / predict need from a model (Sequential implements it). */
+import type { Layer } from '../layers/types.ts';
+import type { Optimizer } from '../optim/types.ts';
+import type { Rng } from '../rng.ts';
+import type { LossHead } from './lossHeads.ts';
+import type { Metric } from '../metrics/metric.ts';
+import type { TrainingProgress } from './trainingProgress.ts';
+
+export interface FitHost {
+  readonly layers: readonly Layer[];
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  readonly outputSize: number;
+  readonly outputCols: number;
+  readonly lossHead: LossHead | null;
+  readonly optimizer: Optimizer | null;
+  readonly metricNames: string[];
+  readonly trainRng: Rng;
+  readonly progress: TrainingProgress;
+  stopTraining: boolean;
+  createMetrics(names?: readonly string[]): Metric[];
+  forward(x: Float32Array, batch: number, training: boolean): Float32Array;
+  trainStep(x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null, epoch: number): number;
+  regularizationPenalty(addGrads?: boolean): number;
+  getWeights(): Float32Array;
+  setWeights(w: Float32Array): void;
+}

@@ -1,0 +1,10 @@
+export type { Callback, Logs, History, BatchInfo, HookResult } from './callbacks.ts';
+export { EarlyStopping } from './earlyStopping.ts';
+export type { EarlyStoppingConfig, WeightsOwner } from './earlyStopping.ts';
+export type { FitOptions } from './fit.ts';
+export type { FitHost } from './fitHost.ts';
+export type { TrainingProgress } from './trainingProgress.ts';
+export { toDataset, sliceDataset, gather } from './data.ts';
+export type { TensorLike, DataInput, Dataset as FitDataset, NumericArray, NestedNumbers } from './data.ts';
+export { createLossHead, matchLoss, LOSSES as LOSS_HEADS } from './lossHeads.ts';
+export type { LossHead, LossName as LossHeadName } from './lossHeads.ts';

@@ -1,0 +1,91 @@
+/**
+ * The training configuration of a job: one TypeBox schema gives the API its
+ * validation and OpenAPI entry and the worker its type. The engine checks
+ * what only it can (optimizer fields, loss and metric names) when the job is
+ * submitted, so a job that cannot run is refused before it is queued.
+ */
+import { Type, type Static } from 'typebox';
+
+const Name = Type.String({ minLength: 1, maxLength: 100 });
+
+export const EarlyStoppingSchema = Type.Object(
+  {
+    monitor: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "Logged value to watch (default 'val_loss')." })),
+    minDelta: Type.Optional(Type.Number({ minimum: 0 })),
+    patience: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
+    mode: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('min'), Type.Literal('max')])),
+    baseline: Type.Optional(Type.Number()),
+    restoreBestWeights: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, description: 'Keras EarlyStopping.' },
+);
+
+export const CheckpointPolicySchema = Type.Object(
+  {
+    keepLast: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 3, description: 'Epoch checkpoints to keep, newest first.' })),
+    bestMetric: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Metric that picks the best checkpoint (default: the early-stopping monitor, else val_loss with validation, else loss).' })),
+    mode: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('min'), Type.Literal('max')])),
+  },
+  { additionalProperties: false },
+);
+
+export const TrainingConfigSchema = Type.Object(
+  {
+    optimizer: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 50 }), Type.Object({ type: Type.String({ minLength: 1, maxLength: 50 }) }, { additionalProperties: true })], {
+        description: 'An optimizer name or config, e.g. {"type":"adam","learningRate":0.001} (the default).',
+      }),
+    ),
+    loss: Type.String({ minLength: 1, maxLength: 100, description: 'Keras loss name, e.g. sparseCategoricalCrossentropy (snake_case accepted).' }),
+    metrics: Type.Optional(Type.Array(Name, { maxItems: 20 })),
+    epochs: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_536, default: 32 })),
+    shuffle: Type.Optional(Type.Boolean({ default: true })),
+    validationSplit: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0 })),
+    classWeight: Type.Optional(Type.Record(Type.String({ pattern: '^[0-9]+$' }), Type.Number({ minimum: 0 }))),
+    earlyStopping: Type.Optional(EarlyStoppingSchema),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295, description: 'Fixes initialisation, shuffling and dropout; chosen at random (and recorded) when omitted.' })),
+    checkpoints: Type.Optional(CheckpointPolicySchema),
+    maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'Attempts (worker crashes included) before the job fails.' })),
+  },
+  { additionalProperties: false, title: 'TrainingConfig' },
+);
+
+export type TrainingConfig = Static<typeof TrainingConfigSchema>;
+
+/** The training config with every default filled in, as stored on the job and given to the worker. */
+export interface ResolvedTrainingConfig {
+  optimizer: unknown;
+  loss: string;
+  metrics: string[];
+  epochs: number;
+  batchSize: number;
+  shuffle: boolean;
+  validationSplit: number;
+  classWeight?: Record<string, number>;
+  earlyStopping?: Static<typeof EarlyStoppingSchema>;
+  seed: number;
+  checkpoints: { keepLast: number; bestMetric: string; mode: 'min' | 'max' };
+  maxAttempts: number;
+}
+
+export function resolveTrainingConfig(c: TrainingConfig, randomSeed: () => number): ResolvedTrainingConfig {
+  const validation = (c.validationSplit ?? 0) > 0;
+  const bestMetric = c.checkpoints?.bestMetric ?? c.earlyStopping?.monitor ?? (validation ? 'val_loss' : 'loss');
+  const modeIn = c.checkpoints?.mode ?? 'auto';
+  const mode = modeIn === 'auto' ? (/acc|auc|precision|recall/.test(bestMetric) ? 'max' : 'min') : modeIn;
+  return {
+    optimizer: c.optimizer ?? { type: 'adam', learningRate: 0.001 },
+    loss: c.loss,
+    metrics: c.metrics ?? [],
+    epochs: c.epochs,
+    batchSize: c.batchSize ?? 32,
+    shuffle: c.shuffle ?? true,
+    validationSplit: c.validationSplit ?? 0,
+    ...(c.classWeight ? { classWeight: c.classWeight } : {}),
+    ...(c.earlyStopping ? { earlyStopping: c.earlyStopping } : {}),
+    seed: c.seed ?? randomSeed(),
+    checkpoints: { keepLast: c.checkpoints?.keepLast ?? 3, bestMetric, mode },
+    maxAttempts: c.maxAttempts ?? 3,
+  };
+}

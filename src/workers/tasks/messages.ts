@@ -1,0 +1,44 @@
+/** What a training thread and its job's bookkeeping thread say to each other. */
+import type { MessagePort } from 'node:worker_threads';
+import type { ResolvedTrainingConfig } from '../../shared/training-config.ts';
+
+/** Values of the control word (Int32Array over a SharedArrayBuffer, index 0). */
+export const CONTROL = { run: 0, cancel: 1, shutdown: 2, abandon: 3 } as const;
+
+export interface DatasetPayload {
+  format: 'idx' | 'csv' | 'npy' | 'json';
+  parts: Record<string, Uint8Array>;
+  options: Record<string, unknown>;
+}
+
+export interface TrainTaskInput {
+  jobId: string;
+  spec: unknown;
+  training: ResolvedTrainingConfig;
+  dataset: DatasetPayload;
+  /** The latest committed checkpoint, to resume from. */
+  checkpoint: Uint8Array | null;
+  control: SharedArrayBuffer;
+  port: MessagePort;
+}
+
+export interface StepPoint {
+  step: number;
+  epoch: number;
+  loss: number;
+  time: number;
+}
+
+export type TrainMessage =
+  | { type: 'begin'; epochs: number; stepsPerEpoch: number; trainSamples: number; startEpoch: number; startStep: number }
+  | { type: 'steps'; points: StepPoint[] }
+  | { type: 'epoch'; epoch: number; step: number; logs: Record<string, number>; time: number }
+  | { type: 'checkpoint'; kind: 'epoch'; epoch: number; step: number; bytes: Uint8Array; metrics: Record<string, number> }
+  /** The last message: everything before it has been posted. */
+  | { type: 'end' };
+
+export type TrainOutcome =
+  | { outcome: 'completed' | 'earlyStopping'; epoch: number; step: number; checkpoint: Uint8Array; logs: Record<string, number> }
+  | { outcome: 'cancel' | 'shutdown'; epoch: number; step: number; checkpoint: Uint8Array; logs: Record<string, number> }
+  | { outcome: 'abandoned' }
+  | { outcome: 'failed'; code: string; message: string; epoch?: number; step?: number };

@@ -1,0 +1,114 @@
+/**
+ * The training task, run in a Piscina worker thread: parse the data set,
+ * build (or resume) the model, fit, and report steps, epochs and checkpoints
+ * to the job's bookkeeping on the main thread through a MessagePort. The
+ * main thread asks it to stop through a shared control word, checked after
+ * every step; on cancel or shutdown it checkpoints first, so nothing is lost.
+ */
+import {
+  EngineError,
+  NonFiniteLossError,
+  Sequential,
+  readDataset,
+  type Callback,
+  type DatasetFormat,
+  type Logs,
+} from '../../engine/index.ts';
+import type { TransferListItem } from 'node:worker_threads';
+import { CONTROL, type StepPoint, type TrainMessage, type TrainOutcome, type TrainTaskInput } from './messages.ts';
+
+const FLUSH_MS = 200;
+
+export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
+  const control = new Int32Array(input.control);
+  const post = (m: TrainMessage, transfer: TransferListItem[] = []) => input.port.postMessage(m, transfer);
+  const t = input.training;
+  let lastEpoch = 0;
+  let lastStep = 0;
+  try {
+    const data = readDataset(input.dataset.format as DatasetFormat, input.dataset.parts, input.dataset.options);
+    const compile = { optimizer: t.optimizer, loss: t.loss, metrics: t.metrics };
+    const model = input.checkpoint
+      ? Sequential.resume(input.checkpoint, compile)
+      : Sequential.fromSpec(input.spec, { seed: t.seed });
+    if (!input.checkpoint) model.compile(compile);
+
+    const x = { data: data.x, shape: [data.count, ...data.sampleShape] };
+    const y = { data: data.y instanceof Int32Array ? Float32Array.from(data.y) : data.y, shape: [data.count, ...data.labelShape] };
+    const trainSamples = data.count - Math.floor(data.count * t.validationSplit);
+    const stepsPerEpoch = Math.ceil(Math.max(0, data.count - Math.floor(data.count * t.validationSplit)) / t.batchSize);
+
+    let pending: StepPoint[] = [];
+    let lastFlush = Date.now();
+    const flush = () => {
+      if (pending.length > 0) post({ type: 'steps', points: pending });
+      pending = [];
+      lastFlush = Date.now();
+    };
+    let stopKind: 'cancel' | 'shutdown' | 'abandoned' | undefined;
+    /** Taken at the batch where a stop was asked for, before fit's end-of-epoch work. */
+    let stopCheckpoint: Uint8Array | undefined;
+    let lastLogs: Logs = {};
+    let begun = false;
+
+    const reporter: Callback = {
+      onEpochBegin(epoch) {
+        if (!begun) {
+          begun = true;
+          post({ type: 'begin', epochs: t.epochs, stepsPerEpoch, trainSamples, startEpoch: epoch, startStep: lastStep });
+        }
+        lastEpoch = epoch;
+      },
+      onBatchEnd(_batch, logs, info) {
+        lastStep = info.step;
+        lastEpoch = info.epoch;
+        pending.push({ step: info.step, epoch: info.epoch, loss: logs.loss, time: Date.now() });
+        if (Date.now() - lastFlush >= FLUSH_MS) flush();
+        const c = Atomics.load(control, 0);
+        if (c === CONTROL.run) return false;
+        stopKind = c === CONTROL.cancel ? 'cancel' : c === CONTROL.shutdown ? 'shutdown' : 'abandoned';
+        if (stopKind !== 'abandoned') stopCheckpoint = model.saveCheckpoint();
+        lastLogs = logs;
+        return true;
+      },
+      onEpochEnd(epoch, logs) {
+        flush();
+        // A stop asked for mid-epoch: these logs cover part of an epoch; report nothing.
+        if (stopKind !== undefined) return true;
+        lastLogs = logs;
+        post({ type: 'epoch', epoch, step: lastStep, logs, time: Date.now() });
+        const bytes = model.saveCheckpoint();
+        post({ type: 'checkpoint', kind: 'epoch', epoch, step: lastStep, bytes, metrics: logs }, [bytes.buffer as ArrayBuffer]);
+        return false;
+      },
+    };
+
+    const history = await model.fit(x, y, {
+      epochs: t.epochs,
+      batchSize: t.batchSize,
+      shuffle: t.shuffle,
+      validationSplit: t.validationSplit,
+      ...(t.classWeight ? { classWeight: t.classWeight } : {}),
+      ...(t.earlyStopping ? { earlyStopping: t.earlyStopping } : {}),
+      callbacks: [reporter],
+    });
+    flush();
+    if (stopKind === 'abandoned') return { outcome: 'abandoned' };
+    if (stopKind) return { outcome: stopKind, epoch: lastEpoch, step: lastStep, checkpoint: stopCheckpoint!, logs: lastLogs };
+    const checkpoint = model.saveCheckpoint();
+    return {
+      outcome: history.stopReason === 'earlyStopping' ? 'earlyStopping' : 'completed',
+      epoch: lastEpoch,
+      step: lastStep,
+      checkpoint,
+      logs: lastLogs,
+    };
+  } catch (e) {
+    if (e instanceof NonFiniteLossError) return { outcome: 'failed', code: 'non_finite_loss', message: e.message, epoch: e.epoch, step: e.step };
+    if (e instanceof EngineError) return { outcome: 'failed', code: e.code, message: e.message, epoch: lastEpoch, step: lastStep };
+    throw e;
+  } finally {
+    post({ type: 'end' });
+    input.port.close();
+  }
+}

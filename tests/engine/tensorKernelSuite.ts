@@ -1,0 +1,93 @@
+/**
+ * The conformance suite every kernel implementation must pass (the plain TypeScript kernels
+ * today, WebAssembly SIMD later): each kernel against a naive float64 reference, on odd
+ * sizes, and on partial row ranges (a kernel writes only its rows).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../src/engine/rng.ts';
+import type { MatmulKernel, BinaryOp, UnaryOp } from '../../src/engine/kernels/index.ts';
+import { assertClose } from './tensorGradCheck.ts';
+
+export interface KernelSet {
+  matmulRows: MatmulKernel;
+  matmulRowsNT: MatmulKernel;
+  matmulRowsTN: MatmulKernel;
+  matmulRowsTT: MatmulKernel;
+  unaryRange: (op: UnaryOp, a: Float32Array, out: Float32Array, start: number, end: number) => void;
+  binaryRange: (op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, start: number, end: number) => void;
+  sumAxisRange: (a: Float32Array, out: Float32Array, len: number, inner: number, s: number, e: number) => void;
+  maxAxisRange: (a: Float32Array, out: Float32Array, len: number, inner: number, s: number, e: number) => void;
+}
+
+function rand(n: number, rng: Rng): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.uniform(-1, 1);
+  return a;
+}
+
+/** Naive reference: C[i,j] = Σ_p A(i,p)·B(p,j) with A/B read transposed as asked. */
+function reference(a: Float32Array, b: Float32Array, m: number, k: number, n: number, ta: boolean, tb: boolean): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+      out[i * n + j] = s;
+    }
+  }
+  return out;
+}
+
+export function runKernelSuite(label: string, kernels: KernelSet): void {
+  const variants: [string, MatmulKernel, boolean, boolean][] = [
+    ['matmulRows', kernels.matmulRows, false, false],
+    ['matmulRowsNT', kernels.matmulRowsNT, false, true],
+    ['matmulRowsTN', kernels.matmulRowsTN, true, false],
+    ['matmulRowsTT', kernels.matmulRowsTT, true, true],
+  ];
+  for (const [name, kernel, ta, tb] of variants) {
+    test(`${label}: ${name} matches the reference on odd sizes and row ranges`, () => {
+      const rng = new Rng(5);
+      for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [17, 9, 13], [8, 33, 6], [2, 0, 3]]) {
+        const a = rand(m * k, rng);
+        const b = rand(k * n, rng);
+        const want = reference(a, b, m, k, n, ta, tb);
+        const out = new Float32Array(m * n).fill(Number.NaN);
+        kernel(a, b, out, m, k, n, 0, m);
+        assertClose(out, want, `${name} ${m}x${k}x${n}`, 1e-5, 1e-5);
+        if (m >= 3) {
+          const part = new Float32Array(m * n).fill(42);
+          kernel(a, b, part, m, k, n, 1, m - 1);
+          for (let i = 0; i < m; i++) {
+            for (let j = 0; j < n; j++) {
+              const v = part[i * n + j];
+              if (i === 0 || i === m - 1) assert.equal(v, 42, `${name}: row ${i} outside the range was written`);
+              else assert.ok(Math.abs(v - want[i * n + j]) < 1e-5, `${name}: row ${i} in the range`);
+            }
+          }
+        }
+      }
+    });
+  }
+
+  test(`${label}: elementwise and reduction kernels`, () => {
+    const rng = new Rng(9);
+    const a = rand(10, rng);
+    const b = rand(10, rng);
+    const out = new Float32Array(10);
+    kernels.binaryRange('mul', a, b, out, 2, 8);
+    for (let i = 0; i < 10; i++) assert.equal(out[i], i >= 2 && i < 8 ? Math.fround(a[i] * b[i]) : 0);
+    kernels.unaryRange('exp', a, out, 0, 10);
+    assertClose(out, Array.from(a, Math.exp), 'exp');
+    kernels.unaryRange('sigmoid', Float32Array.of(-1e4, 0, 1e4), out, 0, 3);
+    assert.deepEqual(Array.from(out.subarray(0, 3)), [0, 0.5, 1]);
+    // [2,3,2] reduced over the middle axis
+    const x = Float32Array.from({ length: 12 }, (_, i) => i);
+    const s = new Float32Array(4);
+    kernels.sumAxisRange(x, s, 3, 2, 0, 2);
+    assert.deepEqual(Array.from(s), [6, 9, 24, 27]);
+    kernels.maxAxisRange(x, s, 3, 2, 0, 2);
+    assert.deepEqual(Array.from(s), [4, 5, 10, 11]);
+  });
+}
