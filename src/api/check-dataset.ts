@@ -29,9 +29,16 @@ export function sha256OfParts(parts: Readonly<Record<string, Uint8Array>>): stri
   return h.digest('hex');
 }
 
-/** The engine prefixes x/y errors with the file; csv and json have the single file `file`. */
-function withFile(message: string): string {
-  return /^(x|y|file): /.test(message) ? message : `file: ${message}`;
+/**
+ * Which file an error is in, as a prefix: the engine already prefixes errors
+ * reading x or y; pairing them, a label error is y's and a count mismatch
+ * both's; csv and json have the single file `file`.
+ */
+function withFile(format: DatasetForm['format'], e: DataFormatError): string {
+  if (/^(x|y): /.test(e.message)) return e.message;
+  if (format === 'csv' || format === 'json') return `file: ${e.message}`;
+  if (e.code === 'bad_label' || e.code === 'not_finite') return `y: ${e.message}`;
+  return `x and y: ${e.message}`;
 }
 
 /**
@@ -45,7 +52,7 @@ export function checkDataset(form: DatasetForm, parts: Readonly<Record<string, U
     read = readDataset(form.format, parts, form.options, { maxBytes });
   } catch (e) {
     if (e instanceof DataFormatError) {
-      throw new AppError(e.code === 'limit_exceeded' ? 'limit_exceeded' : 'invalid_data', withFile(e.message), { cause: e });
+      throw new AppError(e.code === 'limit_exceeded' ? 'limit_exceeded' : 'invalid_data', withFile(form.format, e), { cause: e });
     }
     throw e;
   }

@@ -42,13 +42,15 @@ function checkPart(part: Multipart, seen: ReceivedUpload): void {
 }
 
 /**
- * `onField` runs as each text field arrives, so a bad `format` (or a file the
- * format does not take) is refused before more bytes are read.
+ * `early` runs after each text field and before each file's content is read,
+ * with the names of the files so far (and the one arriving), so a bad
+ * `format`, or a file the format does not take, is refused before more bytes
+ * are read.
  */
 export async function receiveUpload(
   parts: AsyncIterable<Multipart>,
   maxBytes: number,
-  onField: (got: ReceivedUpload) => void = () => {},
+  early: (fields: Readonly<Record<string, string>>, files: readonly string[]) => void = () => {},
 ): Promise<ReceivedUpload> {
   const got: ReceivedUpload = { fields: {}, files: {}, bytes: 0 };
   const budget = new ByteBudget(maxBytes);
@@ -57,9 +59,10 @@ export async function receiveUpload(
       checkPart(part, got);
       if (part.type === 'field') {
         got.fields[part.fieldname] = String(part.value);
-        onField(got);
+        early(got.fields, Object.keys(got.files));
         continue;
       }
+      early(got.fields, [...Object.keys(got.files), part.fieldname]);
       const file = await readUploadFile(part.file, part.fieldname, budget);
       // busboy's raw-size cap (a little above the decompressed one) cuts the stream short.
       if (part.file.truncated) {
@@ -67,7 +70,6 @@ export async function receiveUpload(
       }
       got.files[part.fieldname] = file;
       got.bytes = budget.used;
-      onField(got);
     } catch (e) {
       // Stop reading the request: destroying the part's stream ends multipart parsing.
       if (part.type === 'file' && !part.file.destroyed) part.file.destroy();

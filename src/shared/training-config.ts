@@ -32,7 +32,7 @@ export const CheckpointPolicySchema = Type.Object(
 export const TrainingConfigSchema = Type.Object(
   {
     optimizer: Type.Optional(
-      Type.Union([Type.String({ minLength: 1, maxLength: 50 }), Type.Object({ type: Type.String({ minLength: 1, maxLength: 50 }) }, { additionalProperties: true })], {
+      Type.Union([Type.String({ minLength: 1, maxLength: 50 }), Type.Intersect([Type.Object({ type: Type.String({ minLength: 1, maxLength: 50 }) }), Type.Record(Type.String(), Type.Unknown())])], {
         description: 'An optimizer name or config, e.g. {"type":"adam","learningRate":0.001} (the default).',
       }),
     ),

@@ -1,22 +1,16 @@
 /**
- * The Piscina pool a worker process trains in. The task file is picked by
- * this module's own extension, so the same code runs under tsx (.ts) and from
- * compiled output (.js); under tsx the threads load tsx too.
+ * The Piscina pool a worker process trains in. Its task file is a small ESM
+ * shim (tasks/entry.mjs) that registers tsx inside the thread, because Node 20
+ * does not pass `--import tsx` on to worker threads.
  */
 import { Piscina } from 'piscina';
 
 export function createTrainingPool(threads: number): Piscina {
-  const ts = import.meta.url.endsWith('.ts');
-  const execArgv = [...process.execArgv];
-  if (ts && !execArgv.some((a, i) => a.includes('tsx') && (execArgv[i - 1] === '--import' || a.startsWith('--import')))) {
-    execArgv.push('--import', 'tsx');
-  }
   return new Piscina({
-    filename: new URL(`./tasks/entry.${ts ? 'ts' : 'js'}`, import.meta.url).href,
+    filename: new URL('./tasks/entry.mjs', import.meta.url).href,
     minThreads: 0,
     maxThreads: threads,
     idleTimeout: 60_000,
-    execArgv,
     // One training task per thread; more jobs than threads wait in the pool's queue.
     concurrentTasksPerWorker: 1,
   });

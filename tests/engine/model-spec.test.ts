@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpecError } from '../../src/engine/errors.ts';
 import { validateSpec } from '../../src/engine/model/validateSpec.ts';
+import { LAYER_TYPES } from '../../src/engine/layers/registry.ts';
 import { summarizeSpec } from '../../src/engine/model/summarizeSpec.ts';
 import { Sequential } from '../../src/engine/model/Sequential.ts';
 
@@ -51,8 +52,9 @@ test('a shape error names the layer, its type and the shapes, and suggests the f
 test('unknown layer types and fields are errors that list the valid ones', () => {
   assert.equal(
     specError({ inputShape: [4], layers: [{ type: 'conv9d' }] }).message,
-    'layers[0].type: unknown layer type "conv9d"; valid types are dense, rescaling, flatten, reshape, dropout, activation',
+    `layers[0].type: unknown layer type "conv9d"; valid types are ${LAYER_TYPES.join(', ')}`,
   );
+  assert.ok(LAYER_TYPES.join(', ').startsWith('dense, rescaling, flatten, reshape, dropout, activation'));
   assert.equal(
     specError({ inputShape: [4], layers: [{ type: 'dense', units: 2, unit: 3 }] }).message,
     'layers[0].unit: unknown field for a dense layer; valid fields are "type", "name", "inputShape", "units", "activation", "useBias", "kernelInitializer", "biasInitializer", "kernelRegularizer", "biasRegularizer"',
@@ -63,7 +65,7 @@ test('unknown layer types and fields are errors that list the valid ones', () =>
   assert.equal(specError({ inputShape: [4], layers: [] }).message, 'layers: must contain at least one layer');
   assert.equal(specError({ inputShape: [0], layers: [{ type: 'flatten' }] }).message, 'inputShape[0]: must be a positive integer, got 0');
   assert.equal(specError({ layers: [{ type: 'flatten' }] }).message, 'inputShape: is required (an array of positive integers)');
-  assert.equal(specError({ inputShape: [4], layers: [{ units: 3 }] }).message, 'layers[0].type: is required: one of dense, rescaling, flatten, reshape, dropout, activation');
+  assert.equal(specError({ inputShape: [4], layers: [{ units: 3 }] }).message, `layers[0].type: is required: one of ${LAYER_TYPES.join(', ')}`);
   assert.equal(specError({ inputShape: [4], layers: ['dense'] }).message, 'layers[0]: must be an object with a "type", got "dense"');
   assert.equal(specError({ inputShape: [4], layers: [{ type: 'flatten', name: 'a' }, { type: 'flatten', name: 'a' }] }).message, 'layers[1].name: duplicate layer name "a"');
 });

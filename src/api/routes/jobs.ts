@@ -1,8 +1,150 @@
-/** Jobs: submit, list, read, cancel. */
+/** Jobs: submit (refused before queueing when it cannot run), list, read, cancel. */
+import { Type } from 'typebox';
 import type { App } from '../types.ts';
-import type { PrismaClient } from '../../db/generated/client.ts';
+import type { Prisma, PrismaClient } from '../../db/generated/client.ts';
 import type { Limits } from '../../shared/config.ts';
 import type { TrainingQueue } from '../../queue/training-queue.ts';
 import type { CancelRelay } from '../../queue/cancel-relay.ts';
+import { AppError } from '../../shared/errors.ts';
+import { createJob, decodeJobCursor, getJob, listJobs, requestCancel } from '../../db/repos/jobs.ts';
+import { getDataset } from '../../db/repos/datasets.ts';
+import { errorResponses } from '../schemas/common.ts';
+import { CreateJobBody, JobPageSchema, JobParams, JobSchema, ListJobsQuery } from '../schemas/jobs.ts';
+import { admitJob, effectiveLimits } from '../job-admission.ts';
+import { jobSummaryView, jobView } from '../job-view.ts';
 
-export async function jobRoutes(_app: App, _opts: { prisma: PrismaClient; limits: Limits; queue: TrainingQueue; cancelRelay: CancelRelay }): Promise<void> {}
+export interface JobRouteOptions {
+  prisma: PrismaClient;
+  limits: Limits;
+  queue: TrainingQueue;
+  cancelRelay: CancelRelay;
+}
+
+const IdempotencyKey = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$', description: 'Retrying a submission with the same key returns the same job.' })),
+});
+
+export async function jobRoutes(app: App, opts: JobRouteOptions): Promise<void> {
+  const { prisma } = opts;
+
+  app.post('/jobs', {
+    schema: {
+      tags: ['jobs'],
+      summary: 'Submit a training job',
+      description: 'Checks the spec, the training options, the data set and the limits, then queues the job. A job that cannot run is refused with 422 before it is queued.',
+      security: [{ bearerAuth: [] }],
+      headers: IdempotencyKey,
+      body: CreateJobBody,
+      response: { 201: JobSchema, ...errorResponses(404, 409, 422) },
+    },
+  }, async (request, reply) => {
+    const body = request.body;
+    const tenantId = request.tenant.id;
+    const idempotencyKey = request.headers['idempotency-key'] ?? null;
+    if (idempotencyKey !== null) {
+      const prior = await prisma.job.findUnique({ where: { tenantId_idempotencyKey: { tenantId, idempotencyKey } } });
+      if (prior) {
+        if (prior.datasetId !== body.datasetId) {
+          throw new AppError('conflict', 'this Idempotency-Key was used for a different submission');
+        }
+        const full = await getJob(prisma, tenantId, prior.id);
+        return reply.status(201).header('idempotent-replayed', 'true').send(jobView(full!));
+      }
+    }
+    if ((body.model === undefined) === (body.modelId === undefined)) {
+      throw new AppError('validation_failed', 'body must have exactly one of "model" (a spec) or "modelId" (a stored spec)');
+    }
+    const dataset = await getDataset(prisma, tenantId, body.datasetId);
+    if (!dataset) throw new AppError('invalid_spec', `datasetId: no data set ${body.datasetId} for this tenant`);
+    let spec: unknown = body.model;
+    if (body.modelId !== undefined) {
+      const stored = await prisma.modelSpec.findFirst({ where: { id: body.modelId, tenantId } });
+      if (!stored) throw new AppError('invalid_spec', `modelId: no model ${body.modelId} for this tenant`);
+      spec = stored.spec;
+    }
+    const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { limits: true } });
+    const admitted = admitJob(spec, body.training, dataset, effectiveLimits(opts.limits, tenant.limits));
+    const { job, created } = await createJob(prisma, {
+      tenantId,
+      name: body.name ?? null,
+      type: 'train',
+      datasetId: dataset.id,
+      modelSpecId: body.modelId ?? null,
+      spec: spec as Prisma.InputJsonValue,
+      training: admitted.training as unknown as Prisma.InputJsonValue,
+      maxAttempts: admitted.training.maxAttempts,
+      idempotencyKey,
+    });
+    if (created) {
+      try {
+        await opts.queue.enqueue(job.id);
+      } catch (err) {
+        // The job is recorded; the reconciler will queue it when the queue answers again.
+        request.log.warn({ err, jobId: job.id }, 'could not enqueue the job now; the reconciler will');
+      }
+    }
+    const full = await getJob(prisma, tenantId, job.id);
+    if (!created) reply.header('idempotent-replayed', 'true');
+    return reply.status(201).send(jobView(full!));
+  });
+
+  app.get('/jobs', {
+    schema: {
+      tags: ['jobs'],
+      summary: 'List jobs, newest first',
+      security: [{ bearerAuth: [] }],
+      querystring: ListJobsQuery,
+      response: { 200: JobPageSchema, ...errorResponses() },
+    },
+  }, async (request) => {
+    const q = request.query;
+    const after = q.after !== undefined ? decodeJobCursor(q.after) : undefined;
+    if (after === null) throw new AppError('validation_failed', 'querystring/after is not a cursor this API gave out');
+    const page = await listJobs(prisma, request.tenant.id, {
+      status: q.status?.split(',') as Array<'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'> | undefined,
+      limit: q.limit ?? 50,
+      ...(after ? { after } : {}),
+    });
+    return { jobs: page.jobs.map(jobSummaryView), next: page.next };
+  });
+
+  app.get('/jobs/:id', {
+    schema: {
+      tags: ['jobs'],
+      summary: 'A job: status, phase, progress, latest metrics, transitions',
+      security: [{ bearerAuth: [] }],
+      params: JobParams,
+      response: { 200: JobSchema, ...errorResponses(404) },
+    },
+  }, async (request) => {
+    const job = await getJob(prisma, request.tenant.id, request.params.id);
+    if (!job) throw new AppError('not_found', `no job ${request.params.id}`);
+    return jobView(job);
+  });
+
+  app.post('/jobs/:id/cancel', {
+    schema: {
+      tags: ['jobs'],
+      summary: 'Cancel a queued or running job',
+      description: 'A queued job is cancelled at once (200). A running job is told to stop; it checkpoints and is cancelled within a step or two (202). A finished job answers 409.',
+      security: [{ bearerAuth: [] }],
+      params: JobParams,
+      response: { 200: JobSchema, 202: JobSchema, ...errorResponses(404, 409) },
+    },
+  }, async (request, reply) => {
+    const id = request.params.id;
+    const outcome = await requestCancel(prisma, request.tenant.id, id);
+    if (outcome === 'not_found') throw new AppError('not_found', `no job ${id}`);
+    if (outcome === 'finished') {
+      const j = await getJob(prisma, request.tenant.id, id);
+      throw new AppError('conflict', `job ${id} already ${j?.status ?? 'finished'}; only queued or running jobs can be cancelled`);
+    }
+    if (outcome === 'cancelled') {
+      await opts.queue.queue.remove(id).catch(() => 0);
+    } else {
+      await opts.cancelRelay.publish(id).catch((err: unknown) => request.log.warn({ err }, 'cancel relay failed; the worker will see the request in Postgres'));
+    }
+    const job = await getJob(prisma, request.tenant.id, id);
+    return reply.status(outcome === 'cancelled' ? 200 : 202).send(jobView(job!));
+  });
+}

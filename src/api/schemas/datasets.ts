@@ -58,14 +58,6 @@ export const DatasetUploadForm = Type.Object(
 
 export const DatasetIdParams = Type.Object({ id: Uuid });
 
-export const ListQuery = Type.Object(
-  {
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    after: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'The `next` of the previous page.' })),
-  },
-  { additionalProperties: false },
-);
-
 export const DatasetList = Type.Object({
   datasets: Type.Array(Dataset),
   next: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `after` for the next (older) page; null on the last page.' }),

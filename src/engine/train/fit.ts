@@ -11,11 +11,15 @@
  *   and the compiled metric names, `val_` prefixed for validation;
  * - callbacks may stop training (return true or set model.stopTraining); an
  *   AbortSignal rejects with TrainingAbortedError; a non-finite loss rejects
- *   with NonFiniteLossError (that step is not applied).
+ *   with NonFiniteLossError (that step is not applied);
+ * - augment (images only) transforms each gathered training batch in place with the
+ *   training Rng (see augment/); evaluation and validation batches are never augmented.
  * A training checkpoint taken in any callback resumes bit-identically: the
  * order of a half-done epoch is rebuilt from the Rng state at its start.
  */
 import { DataShapeError, ModelStateError, SpecError, TrainingAbortedError } from '../errors.ts';
+import { parseAugmentConfig, type AugmentOptions } from '../augment/augmentConfig.ts';
+import { Augmenter } from '../augment/augmenter.ts';
 import type { Callback, History, HookResult, Logs } from './callbacks.ts';
 import { checkInputs, checkLabels } from './checkData.ts';
 import { gather, sliceDataset, toDataset, type DataInput, type Dataset } from './data.ts';
@@ -37,6 +41,8 @@ export interface FitOptions {
   callbacks?: Callback | Callback[];
   earlyStopping?: EarlyStoppingConfig | EarlyStopping;
   signal?: AbortSignal;
+  /** Image augmentation of training batches, e.g. `{ flipHorizontal: true, translate: 0.1, rotate: 10, cropPadding: 4, noise: 0.05 }`. */
+  augment?: AugmentOptions;
 }
 
 const YIELD_MS = 50;
@@ -73,6 +79,7 @@ export async function fitModel(model: FitHost & { readonly lastOutput: Float32Ar
   if (n === 0) throw new DataShapeError('fit: no training samples (check x and validationSplit)');
 
   const classWeight = o.classWeight ? parseClassWeight(o.classWeight) : null;
+  const augmenter = o.augment === undefined ? null : new Augmenter(parseAugmentConfig(o.augment), model.inputShape);
   const callbacks: Callback[] = o.callbacks === undefined ? [] : Array.isArray(o.callbacks) ? [...o.callbacks] : [o.callbacks];
   let early: EarlyStopping | null = null;
   if (o.earlyStopping) {
@@ -142,6 +149,7 @@ export async function fitModel(model: FitHost & { readonly lastOutput: Float32Ar
       const cnt = Math.min(batchSize, n - start);
       gather(trainX, order, start, cnt, xb);
       gather(trainY, order, start, cnt, yb);
+      augmenter?.apply(xb, cnt, rng);
       if (wb && classWeight) fillClassWeights(classWeight, yb, cnt, trainY.size, wb);
       const loss = model.trainStep(xb, yb, cnt, wb, epoch);
       if (metrics.length > 0) {

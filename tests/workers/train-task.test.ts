@@ -1,0 +1,103 @@
+/**
+ * The training task on its own (no pool, no database): it reports steps,
+ * epochs and checkpoints in order, stops within one step of a request and
+ * checkpoints first, and a run resumed from that checkpoint ends with the
+ * same weights as one that never stopped.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MessageChannel } from 'node:worker_threads';
+import { train } from '../../src/workers/tasks/train.ts';
+import { CONTROL, type TrainMessage, type TrainOutcome, type TrainTaskInput } from '../../src/workers/tasks/messages.ts';
+import { resolveTrainingConfig } from '../../src/shared/training-config.ts';
+import { decodeSafetensors } from '../../src/engine/index.ts';
+import { blobs, idxBytes, mlpSpec } from '../helpers/datasets.ts';
+
+const data = blobs(200, 8, 3, 5);
+const dataset = { format: 'idx' as const, parts: { x: idxBytes('f32', [200, 8], data.x), y: idxBytes('u8', [200], data.y) }, options: {} };
+const training = resolveTrainingConfig({ loss: 'sparseCategoricalCrossentropy', epochs: 4, batchSize: 10, seed: 3, optimizer: { type: 'adam', learningRate: 0.01 } }, () => 0);
+
+async function run(opts: { checkpoint?: Uint8Array; stopAtStep?: number; kind?: number } = {}): Promise<{ outcome: TrainOutcome; messages: TrainMessage[] }> {
+  const { port1, port2 } = new MessageChannel();
+  const control = new SharedArrayBuffer(4);
+  const messages: TrainMessage[] = [];
+  port1.on('message', (m: TrainMessage) => {
+    messages.push(m);
+  });
+  const input: TrainTaskInput = { jobId: 'j', spec: mlpSpec(), training, dataset, checkpoint: opts.checkpoint ?? null, control, port: port2 };
+  if (opts.stopAtStep !== undefined) {
+    // Flip the control word from inside the training loop, exactly after step `stopAtStep`, like a relay would.
+    const realLoad = Atomics.load;
+    let calls = 0;
+    (Atomics as { load: typeof Atomics.load }).load = ((arr: Int32Array, i: number) => {
+      calls++;
+      if (calls === opts.stopAtStep) Atomics.store(arr, i, opts.kind ?? CONTROL.cancel);
+      return realLoad(arr, i);
+    }) as typeof Atomics.load;
+    try {
+      const outcome = await train(input);
+      await new Promise((r) => setTimeout(r, 20));
+      return { outcome, messages };
+    } finally {
+      (Atomics as { load: typeof Atomics.load }).load = realLoad;
+      port1.close();
+    }
+  }
+  const outcome = await train(input);
+  await new Promise((r) => setTimeout(r, 20));
+  port1.close();
+  return { outcome, messages };
+}
+
+function weightsOf(checkpoint: Uint8Array): Record<string, number[]> {
+  const { tensors } = decodeSafetensors(checkpoint);
+  const out: Record<string, number[]> = {};
+  for (const [name, t] of Object.entries(tensors)) if (name.startsWith('layers.')) out[name] = Array.from(t.data as Float32Array);
+  return out;
+}
+
+test('the task reports steps, epochs and checkpoints in order, and ends with "end"', async () => {
+  const { outcome, messages } = await run();
+  assert.equal(outcome.outcome, 'completed');
+  const types = messages.map((m) => m.type);
+  assert.equal(types[0], 'begin');
+  assert.equal(types.at(-1), 'end');
+  assert.equal(types.filter((x) => x === 'epoch').length, 4);
+  assert.equal(types.filter((x) => x === 'checkpoint').length, 4);
+  const steps = messages.flatMap((m) => (m.type === 'steps' ? m.points.map((p) => p.step) : []));
+  assert.deepEqual(steps, Array.from({ length: 80 }, (_, i) => i + 1));
+  assert.ok(outcome.outcome === 'completed' && outcome.step === 80);
+});
+
+test('a stop request takes effect after the step in progress, with a checkpoint taken there', async () => {
+  const { outcome, messages } = await run({ stopAtStep: 27 });
+  assert.equal(outcome.outcome, 'cancel');
+  assert.ok(outcome.outcome === 'cancel' && outcome.step === 27, `stopped at ${'step' in outcome ? outcome.step : '?'}`);
+  const last = messages.flatMap((m) => (m.type === 'steps' ? m.points.map((p) => p.step) : [])).at(-1);
+  assert.equal(last, 27, 'no step ran after the request');
+});
+
+test('shutdown mid-epoch, then resume from its checkpoint: the same final weights as an uninterrupted run', async () => {
+  const straight = await run();
+  const stopped = await run({ stopAtStep: 33, kind: CONTROL.shutdown });
+  assert.equal(stopped.outcome.outcome, 'shutdown');
+  assert.ok(stopped.outcome.outcome === 'shutdown');
+  const resumed = await run({ checkpoint: stopped.outcome.checkpoint });
+  assert.equal(resumed.outcome.outcome, 'completed');
+  assert.ok(straight.outcome.outcome === 'completed' && resumed.outcome.outcome === 'completed');
+  assert.equal(resumed.outcome.step, 80);
+  assert.deepEqual(weightsOf(resumed.outcome.checkpoint), weightsOf(straight.outcome.checkpoint));
+  // The resumed run reports only the steps it ran.
+  const steps = resumed.messages.flatMap((m) => (m.type === 'steps' ? m.points.map((p) => p.step) : []));
+  assert.equal(steps[0], 34);
+});
+
+test('a non-finite loss fails the task with the step and the reason', async () => {
+  const bad = resolveTrainingConfig({ loss: 'sparseCategoricalCrossentropy', epochs: 2, batchSize: 10, seed: 3, optimizer: { type: 'sgd', learningRate: 1e30 } }, () => 0);
+  const { port2 } = new MessageChannel();
+  const outcome = await train({ jobId: 'j', spec: mlpSpec(), training: bad, dataset, checkpoint: null, control: new SharedArrayBuffer(4), port: port2 });
+  assert.equal(outcome.outcome, 'failed');
+  assert.ok(outcome.outcome === 'failed');
+  assert.equal(outcome.code, 'non_finite_loss');
+  assert.match(outcome.message, /loss became (NaN|Infinity|-Infinity) at epoch \d+, step \d+/);
+});
