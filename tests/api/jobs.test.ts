@@ -143,7 +143,7 @@ test('a running job is cancelled within a few steps and keeps its checkpoints; a
   assert.equal(done.status, 'cancelled');
   const stop = await t.db.prisma.checkpoint.findFirst({ where: { jobId: id, kind: 'stop' } });
   assert.ok(stop, 'a stop checkpoint was committed');
-  assert.match(done.transitions.at(-1).reason, new RegExp(`cancelled at step ${stop.step}$`));
+  assert.match(String(done.transitions.at(-1)?.reason), new RegExp(`cancelled at step ${stop.step}$`));
   // How quickly a stop request takes effect inside the training thread is tested in tests/workers/train-task.test.ts.
   assert.ok((await t.db.prisma.checkpoint.count({ where: { jobId: id, kind: 'epoch' } })) >= 1, 'epoch checkpoints kept');
   const again = await t.app.inject({ method: 'POST', url: `/v1/jobs/${id}/cancel`, headers: t.auth });
