@@ -1,11 +1,14 @@
 /**
  * A small CNN on Fashion-MNIST with Trainyard's engine alone:
  * rescaling 1/255 → conv2d 16 3x3 relu → maxPooling2d → conv2d 32 3x3 relu →
- * maxPooling2d → flatten → dense 10 softmax; Adam (lr 0.001), sparse categorical
- * cross-entropy, batch 64. Prints each epoch's logs, the test accuracy and the
- * training speed in samples/s.
+ * maxPooling2d → flatten → dense 10 softmax (convs with padding 'same', so 7x7x32
+ * features reach the dense layer); Adam with a cosine-decayed learning rate (3e-3 → 0
+ * over the run), sparse categorical cross-entropy, batch 64, 5 epochs. Prints each
+ * epoch's logs, the test accuracy and the training speed in samples/s.
+ * (With padding 'valid' and a constant 1e-3 the same model, here and in PyTorch, stays
+ * near 0.88 after 5 epochs.)
  *
- *   node --import tsx examples/fashion-mnist-cnn.ts [--epochs 5] [--kernels wasm|plain] [--batch 64] [--augment] [--test-each-epoch]
+ *   node --import tsx examples/fashion-mnist-cnn.ts [--epochs 5] [--kernels wasm|plain] [--batch 64] [--padding same|valid] [--augment] [--test-each-epoch]
  *
  * The convolutions are im2col + one matrix multiply per layer per batch, on the model's
  * matmul kernels: `wasm` (default) is the WebAssembly SIMD family, `plain` the TypeScript
@@ -57,12 +60,17 @@ const model = Sequential.fromSpec({
   ],
 }, { seed: Number(values.seed), ...(values.kernels === 'wasm' ? { kernels: wasmKernels } : {}) });
 console.log(`kernels: ${values.kernels === 'wasm' ? 'WebAssembly SIMD' : 'plain TypeScript'}`);
-model.compile({ optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
-console.log(model.summary({ batchSize: Number(values.batch) }).text);
-
 const epochs = Number(values.epochs);
 const batchSize = Number(values.batch);
 const n = trainX.shape[0];
+// Adam with Keras's CosineDecay from 3e-3 to 0 over the whole run.
+const decaySteps = epochs * Math.ceil(n / batchSize);
+model.compile({
+  optimizer: { type: 'adam', learningRate: { type: 'cosineDecay', initialLearningRate: 0.003, decaySteps } },
+  loss: 'sparse_categorical_crossentropy',
+  metrics: ['accuracy'],
+});
+console.log(model.summary({ batchSize }).text);
 // The images are [n, 28, 28]; the model takes [28, 28, 1] (channels-last): same bytes.
 const imageShape = (d: ReturnType<typeof readIdx>): number[] => [...d.shape, 1];
 const evaluateTest = (): Record<string, number> =>

@@ -54,6 +54,29 @@ export async function receiveUpload(
 ): Promise<ReceivedUpload> {
   const got: ReceivedUpload = { fields: {}, files: {}, bytes: 0 };
   const budget = new ByteBudget(maxBytes);
+  try {
+    await receiveParts(parts, got, budget, early);
+  } catch (e) {
+    throw asClientError(e);
+  }
+  return got;
+}
+
+/** The multipart parser's own errors (a body cut short, a bad boundary) are plain Errors: they are the client's, a 400. */
+function asClientError(e: unknown): unknown {
+  if (e instanceof AppError || !(e instanceof Error) || 'statusCode' in e) return e;
+  if (/multipart|part terminated|malformed|boundary|unexpected end/i.test(e.message)) {
+    return new AppError('bad_request', `the multipart body is malformed or ended early (${e.message})`, { cause: e });
+  }
+  return e;
+}
+
+async function receiveParts(
+  parts: AsyncIterable<Multipart>,
+  got: ReceivedUpload,
+  budget: ByteBudget,
+  early: (fields: Readonly<Record<string, string>>, files: readonly string[]) => void,
+): Promise<void> {
   for await (const part of parts) {
     try {
       checkPart(part, got);
@@ -66,7 +89,7 @@ export async function receiveUpload(
       const file = await readUploadFile(part.file, part.fieldname, budget);
       // busboy's raw-size cap (a little above the decompressed one) cuts the stream short.
       if (part.file.truncated) {
-        throw new AppError('payload_too_large', `file "${part.fieldname}": the upload is over ${maxBytes} bytes (maxUploadBytes)`);
+        throw new AppError('payload_too_large', `file "${part.fieldname}": the upload is over ${budget.max} bytes (maxUploadBytes)`);
       }
       got.files[part.fieldname] = file;
       got.bytes = budget.used;
@@ -76,5 +99,4 @@ export async function receiveUpload(
       throw e;
     }
   }
-  return got;
 }

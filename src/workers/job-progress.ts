@@ -52,6 +52,8 @@ export class JobProgress {
   private latest: Record<string, number | string> = {};
   private phase = 'loading data';
   private dirty = true;
+  /** The newest checkpoint not yet committed; a newer one replaces it (only the latest matters for resuming). */
+  private pendingCheckpoint: Extract<TrainMessage, { type: 'checkpoint' }> | undefined;
 
   constructor(private readonly o: ProgressOptions) {
     this.end = new Promise((resolve) => (this.ended = resolve));
@@ -66,13 +68,40 @@ export class JobProgress {
 
   /** Messages are handled strictly in order; a failed write stops further writes and surfaces in `drain`. */
   handle(m: TrainMessage): void {
+    if (m.type === 'checkpoint') {
+      // Coalesce: when commits fall behind (short epochs, a slow database), skip to the newest.
+      const scheduled = this.pendingCheckpoint !== undefined;
+      this.pendingCheckpoint = m;
+      if (!scheduled) this.enqueue(() => this.commitPending());
+      return;
+    }
     this.enqueue(() => this.apply(m));
+  }
+
+  private async commitPending(): Promise<void> {
+    const m = this.pendingCheckpoint;
+    if (!m) return;
+    // Every metric point up to now (so up to the checkpoint's step) is written first: a run
+    // resumed from this checkpoint never re-reports the steps before it.
+    await this.flushPoints();
+    this.pendingCheckpoint = undefined;
+    const info = await commitCheckpoint(this.o.prisma, this.o.jobId, this.o.lease, {
+      attempt: this.o.attempt,
+      epoch: m.epoch,
+      step: m.step,
+      kind: m.kind,
+      bytes: m.bytes,
+      metrics: Object.fromEntries(Object.entries(m.metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null])),
+    }, this.o.retention);
+    this.o.log.debug({ jobId: this.o.jobId, checkpoint: info.id, epoch: m.epoch, step: m.step, bytes: info.size }, 'checkpoint committed');
   }
 
   private enqueue(f: () => Promise<void>): void {
     this.chain = this.chain.then(async () => {
       if (this.leaseLost || this.failure) return;
       try {
+        // The embedded database runs queries synchronously on this thread; let requests in between writes.
+        await new Promise((r) => setImmediate(r));
         await f();
       } catch (e) {
         if (e instanceof LeaseLostError) {
@@ -115,20 +144,10 @@ export class JobProgress {
         this.epoch = m.epoch + 1;
         this.dirty = true;
         return;
-      case 'checkpoint': {
-        await this.flushPoints();
-        const info = await commitCheckpoint(this.o.prisma, this.o.jobId, this.o.lease, {
-          attempt: this.o.attempt,
-          epoch: m.epoch,
-          step: m.step,
-          kind: m.kind,
-          bytes: m.bytes,
-          metrics: Object.fromEntries(Object.entries(m.metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null])),
-        }, this.o.retention);
-        this.o.log.debug({ jobId: this.o.jobId, checkpoint: info.id, epoch: m.epoch, step: m.step, bytes: info.size }, 'checkpoint committed');
+      case 'checkpoint':
         return;
-      }
       case 'end':
+        await this.commitPending();
         await this.flush();
         this.ended();
         return;

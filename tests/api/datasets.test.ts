@@ -211,6 +211,19 @@ describe('POST /v1/datasets', () => {
     assert.match(res.json().message, /^y: row 2: class label 2 is out of range for numClasses 2/);
   });
 
+  test('a multipart body cut short is a 400, gzipped or not', async () => {
+    for (const x of [IDX_X, gzipSync(Buffer.alloc(5000, 7))]) {
+      const { payload, headers } = multipartBody([field('format', 'idx'), field('name', 'n'), file('x', x), file('y', IDX_Y)]);
+      const cut = payload.subarray(0, payload.length - IDX_Y.length - 200);
+      const res = await t.app.inject({
+        method: 'POST', url: '/v1/datasets', payload: cut, headers: { ...headers, 'content-length': String(cut.length), ...t.auth },
+      });
+      assert.equal(res.statusCode, 400, res.body);
+      assert.equal(res.json().code, 'bad_request');
+      assert.match(res.json().message, /the multipart body is malformed or ended early/);
+    }
+  });
+
   test('not multipart is a 415; no key is a 401', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/v1/datasets', payload: { format: 'idx' }, headers: t.auth });
     assert.equal(res.statusCode, 415, res.body);

@@ -139,3 +139,32 @@ test('fit applies augment to training batches only, replayably; evaluate and pre
   await assert.rejects(a.fit({ data: x, shape: [n, 4, 4, 1] }, { data: y, shape: [n] }, { augment: { rotate: -1 } }),
     (e: unknown) => e instanceof SpecError && e.path === 'augment.rotate');
 });
+
+test('a CNN with batch norm and augmentation resumes bit-identically from a mid-epoch checkpoint', async () => {
+  const spec = { inputShape: [6, 6, 1], layers: [
+    { type: 'conv2d', filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }, { type: 'batchNormalization' },
+    { type: 'maxPooling2d' }, { type: 'flatten' }, { type: 'dense', units: 2, activation: 'softmax' },
+  ] };
+  const n = 24;
+  const r = new Rng(9);
+  const x = Float32Array.from({ length: n * 36 }, () => r.float());
+  const y = Float32Array.from({ length: n }, (_, i) => i % 2);
+  const opts = { batchSize: 6, augment: { flipHorizontal: true, translate: 1, rotate: 15, noise: 0.05 } };
+  const make = (seed: number): Sequential => {
+    const m = Sequential.fromSpec(spec, { seed });
+    m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    return m;
+  };
+  const X = { data: x, shape: [n, 6, 6, 1] };
+  const Y = { data: y, shape: [n] };
+  const straight = make(5);
+  await straight.fit(X, Y, { ...opts, epochs: 3 });
+  const first = make(5);
+  let bytes: Uint8Array | undefined;
+  await first.fit(X, Y, { ...opts, epochs: 3, callbacks: { onBatchEnd: (b, _l, info) => { if (info.epoch === 1 && b === 1) { bytes = first.saveCheckpoint(); return true; } } } });
+  const resumed = make(77);
+  resumed.loadCheckpoint(bytes as Uint8Array);
+  await resumed.fit(X, Y, { ...opts, epochs: 3 });
+  assert.deepEqual(Array.from(resumed.getWeights()), Array.from(straight.getWeights()));
+  assert.equal(resumed.buffers.find((b) => b.name.endsWith('num_batches_tracked'))?.value[0], 12);
+});

@@ -7,6 +7,8 @@ import { SpecError } from '../../src/engine/errors.ts';
 import { gradCheckSpec, randn } from './convGradCheck.ts';
 import { checkGradients } from './helpers/modelHelpers.ts';
 import { ConvLayer } from '../../src/engine/layers/convLayer.ts';
+import { biasReluForward, reluBackwardBias } from '../../src/engine/layers/reluEpilogue.ts';
+import { activationBackward, activationForward } from '../../src/engine/layers/activations.ts';
 
 const shapeOf = (spec: object): number[][] => validateSpec(spec).shapes;
 
@@ -134,10 +136,11 @@ test('conv layers reuse their buffers across steps of the same batch size', () =
   assert.equal(c.buffer, a.buffer);
 });
 
-test('conv2d and conv1d in chunks of samples (bounded im2col workspace) give the same outputs and gradients', () => {
+test('conv2d, conv1d and conv2dTranspose in chunks of samples (bounded im2col workspace) give the same outputs and gradients', () => {
   const cases = [
     { inputShape: [5, 6, 2], layers: [{ type: 'conv2d', filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' }, { type: 'conv2d', filters: 2, kernelSize: 2, strides: 2 }, { type: 'flatten' }] },
     { inputShape: [9, 2], layers: [{ type: 'conv1d', filters: 2, kernelSize: 3 }, { type: 'conv1d', filters: 2, kernelSize: 2, padding: 'causal' }, { type: 'flatten' }] },
+    { inputShape: [3, 3, 2], layers: [{ type: 'conv2dTranspose', filters: 2, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh' }, { type: 'conv2dTranspose', filters: 1, kernelSize: 2 }, { type: 'flatten' }] },
   ];
   for (const spec of cases) {
     const run = (): { out: number[]; grads: number[][] } => {
@@ -159,4 +162,27 @@ test('conv2d and conv1d in chunks of samples (bounded im2col workspace) give the
       ConvLayer.maxColFloats = saved;
     }
   }
+});
+
+test('the fused bias + relu epilogue equals the relu activation exactly (NaN, ±Infinity, -0, the gradient at 0)', () => {
+  const z0 = [-2, -0, 0, 1.5, Number.NaN, Infinity, -Infinity, 1e-45, -1e-45, 3];
+  const dy = [1, 2, 3, 4, 5, Number.NaN, Infinity, -Infinity, Number.NaN, 7];
+  const n = z0.length;
+  const z = Float32Array.from(z0);
+  const a = new Float32Array(n);
+  biasReluForward(z, a, null, n / 2, 2);
+  const want = new Float32Array(n);
+  activationForward('relu', Float32Array.from(z0), want, n, 2);
+  assert.deepEqual(Array.from(a).map((v) => Object.is(v, -0) ? 'neg0' : v), Array.from(want).map((v) => Object.is(v, -0) ? 'neg0' : v));
+  const dz = new Float32Array(n);
+  const gb = new Float32Array(2);
+  reluBackwardBias(z, Float32Array.from(dy), dz, gb, n / 2, 2);
+  const wantDz = new Float32Array(n);
+  activationBackward('relu', z, a, Float32Array.from(dy), wantDz, n, 2);
+  assert.deepEqual(Array.from(dz), Array.from(wantDz));
+  const zb = Float32Array.from([1, -1, 0.5, 0.25]);
+  const ab = new Float32Array(4);
+  biasReluForward(zb, ab, Float32Array.from([-0.5, 2]), 2, 2);
+  assert.deepEqual(Array.from(zb), [0.5, 1, 0, 2.25]);
+  assert.deepEqual(Array.from(ab), [0.5, 1, 0, 2.25]);
 });

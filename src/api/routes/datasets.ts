@@ -8,7 +8,7 @@ import { deleteDataset, getDataset, listDatasets } from '../../db/repos/datasets
 import { AppError } from '../../shared/errors.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { Dataset, DatasetIdParams, DatasetList, DatasetUploadForm } from '../schemas/datasets.ts';
-import { ListQuery } from '../schemas/paging.ts';
+import { DEFAULT_PAGE_SIZE, ListQuery } from '../schemas/paging.ts';
 import { datasetView } from '../dataset-view.ts';
 import { decodeCursor, encodeCursor } from '../page-cursor.ts';
 import { tenantLimits } from '../tenant-limits.ts';
@@ -53,7 +53,7 @@ export async function datasetRoutes(app: App, opts: { prisma: PrismaClient; limi
     },
   }, async (request) => {
     const after = request.query.after === undefined ? undefined : decodeCursor(request.query.after);
-    const page = await listDatasets(prisma, request.tenant.id, { limit: request.query.limit, after });
+    const page = await listDatasets(prisma, request.tenant.id, { limit: request.query.limit ?? DEFAULT_PAGE_SIZE, after });
     return { datasets: page.datasets.map(datasetView), next: page.next ? encodeCursor(page.next) : null };
   });
 

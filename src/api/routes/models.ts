@@ -6,7 +6,7 @@ import type { Limits } from '../../shared/config.ts';
 import { createModelSpec, getModelSpec, listModelSpecs } from '../../db/repos/model-specs.ts';
 import { AppError } from '../../shared/errors.ts';
 import { errorResponses } from '../schemas/common.ts';
-import { ListQuery } from '../schemas/paging.ts';
+import { DEFAULT_PAGE_SIZE, ListQuery } from '../schemas/paging.ts';
 import { CreateModelBody, Model, ModelIdParams, ModelList, ModelSpec, ValidateQuery, ValidateResult } from '../schemas/models.ts';
 import { decodeCursor, encodeCursor } from '../page-cursor.ts';
 import { checkSpec, checkStorableSpec, summarize } from '../spec-check.ts';
@@ -42,7 +42,7 @@ export async function modelRoutes(app: App, opts: { prisma: PrismaClient; limits
     },
   }, async (request) => {
     const limits = await tenantLimits(prisma, request.tenant.id, opts.limits);
-    const checked = checkSpec(request.body, limits, { batchSize: request.query.batchSize, optimizer: request.query.optimizer });
+    const checked = checkSpec(request.body, limits, { batchSize: request.query.batchSize ?? 32, optimizer: request.query.optimizer ?? 'adam' });
     return { valid: true as const, ...checked, limits: { maxParams: limits.maxParams, maxMemoryBytes: limits.maxMemoryBytes } };
   });
 
@@ -78,7 +78,7 @@ export async function modelRoutes(app: App, opts: { prisma: PrismaClient; limits
     },
   }, async (request) => {
     const after = request.query.after === undefined ? undefined : decodeCursor(request.query.after);
-    const page = await listModelSpecs(prisma, request.tenant.id, { limit: request.query.limit, after });
+    const page = await listModelSpecs(prisma, request.tenant.id, { limit: request.query.limit ?? DEFAULT_PAGE_SIZE, after });
     return {
       models: page.models.map((m) => ({ id: m.id, name: m.name, paramCount: Number(m.paramCount), createdAt: m.createdAt.toISOString() })),
       next: page.next ? encodeCursor(page.next) : null,

@@ -65,8 +65,8 @@ const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'] as const;
 
 export const ValidateQuery = Type.Object(
   {
-    batchSize: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 32, description: 'Batch size the memory estimate is for.' }),
-    optimizer: Type.Union(OPTIMIZERS.map((o) => Type.Literal(o)), { default: 'adam', description: 'Optimizer whose state the memory estimate counts.' }),
+    batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 32, description: 'Batch size the memory estimate is for.' })),
+    optimizer: Type.Optional(Type.Union(OPTIMIZERS.map((o) => Type.Literal(o)), { default: 'adam', description: 'Optimizer whose state the memory estimate counts.' })),
   },
   { additionalProperties: false },
 );

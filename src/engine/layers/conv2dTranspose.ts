@@ -16,12 +16,13 @@
  * Computed as matmul + col2im (forward) and im2col + matmul (backward):
  *   col[batch·H·W, K] = x[batch·H·W, inC] · Wt[inC, K]   K = kh·kw·F (ky, kx, f); y = col2im(col) + b
  *   dcol = im2col(dy); dx = dcol · Wtᵀ; dWt = xᵀ · dcol
+ * in chunks of samples whose column matrix fits ConvLayer.maxColFloats (16 MB).
  */
 import { col2imRange, im2colRange, type ConvGeometry } from '../kernels/im2col.ts';
 import { ACTIVATION_FLOPS, activationBackward, activationForward, type ActivationName } from './activations.ts';
 import { BaseLayer, Scratch } from './baseLayer.ts';
 import { intPair, paddingField, requireImage, type Padding } from './convFields.ts';
-import { CONV_COMMON_FIELDS, convParamDecls, parseConvCommon, type ConvCommonConfig } from './convLayer.ts';
+import { CONV_COMMON_FIELDS, ConvLayer, convParamDecls, parseConvCommon, type ConvCommonConfig } from './convLayer.ts';
 import { DEFAULT_LAYER_ENV, type LayerEnv, type MatmulKernelSet } from './layerEnv.ts';
 import type { FieldContext } from '../model/fields.ts';
 import type { LayerConfigBase, LayerDef } from './layerDef.ts';
@@ -126,17 +127,22 @@ export class Conv2dTranspose extends BaseLayer<Conv2dTransposeConfig> {
 
   forward(x: Float32Array, batch: number, _ctx: ForwardContext): Float32Array {
     const g = this.g;
-    const rows = batch * g.outH * g.outW;
     const k = g.kh * g.kw * g.c;
     const f = this.config.filters;
     this.permuteWeights();
     this.x = x;
-    const col = this.colBuf.get(rows * k);
-    this.kernels.matmulRows(x, this.wt, col, rows, this.inC, k, 0, rows);
     const n = batch * this.outSize;
     const z = this.z.get(n);
     z.fill(0);
-    col2imRange(col, g, z, 0, batch);
+    // In chunks of samples so the column matrix stays under ConvLayer.maxColFloats.
+    const p = g.outH * g.outW;
+    const chunk = Math.max(1, Math.min(batch, Math.floor(ConvLayer.maxColFloats / (p * k))));
+    const col = this.colBuf.get(chunk * p * k);
+    for (let s0 = 0; s0 < batch; s0 += chunk) {
+      const cnt = Math.min(chunk, batch - s0);
+      this.kernels.matmulRows(x.subarray(s0 * p * this.inC), this.wt, col, cnt * p, this.inC, k, 0, cnt * p);
+      col2imRange(col, g, z.subarray(s0 * this.outSize), 0, cnt);
+    }
     if (this.config.useBias) {
       const b = this.params[1].value;
       for (let o = 0; o < n; o += f) for (let j = 0; j < f; j++) z[o + j] += b[j];
@@ -163,11 +169,30 @@ export class Conv2dTranspose extends BaseLayer<Conv2dTransposeConfig> {
       dz = this.dz.get(n);
       activationBackward(this.outputActivation, this.zView, this.aView, dy, dz, n, f);
     }
-    const dcol = this.colBuf.get(rows * k);
-    im2colRange(dz, g, dcol, 0, batch);
-    // dWt[inC, K] = xᵀ · dcol, added into weight.grad [in, out, kh, kw].
-    this.kernels.matmulRowsTN(this.x, dcol, this.dwt, this.inC, rows, k, 0, this.inC);
-    const khw = g.kh * g.kw;
+    if (this.config.useBias) {
+      const gb = this.params[1].grad;
+      for (let o = 0; o < n; o += f) for (let j = 0; j < f; j++) gb[j] += dz[o + j];
+    }
+    const p = g.outH * g.outW;
+    const chunk = Math.max(1, Math.min(batch, Math.floor(ConvLayer.maxColFloats / (p * k))));
+    const dcol = this.colBuf.get(chunk * p * k);
+    const dx = needInputGrad ? this.dx.get(rows * this.inC) : undefined;
+    for (let s0 = 0; s0 < batch; s0 += chunk) {
+      const cnt = Math.min(chunk, batch - s0);
+      im2colRange(dz.subarray(s0 * this.outSize), g, dcol, 0, cnt);
+      // dWt[inC, K] = xᵀ · dcol, added into weight.grad [in, out, kh, kw].
+      this.kernels.matmulRowsTN(this.x.subarray(s0 * p * this.inC), dcol, this.dwt, this.inC, cnt * p, k, 0, this.inC);
+      this.addWeightGrad();
+      // dx = dcol · Wtᵀ
+      if (dx) this.kernels.matmulRowsNT(dcol, this.wt, dx.subarray(s0 * p * this.inC), cnt * p, k, this.inC, 0, cnt * p);
+    }
+    return dx;
+  }
+
+  /** weight.grad[i, f, ky, kx] += dwt[i, ky, kx, f] */
+  private addWeightGrad(): void {
+    const khw = this.g.kh * this.g.kw;
+    const f = this.config.filters;
     const gw = this.params[0].grad;
     for (let i = 0; i < this.inC; i++) {
       const base = i * f * khw;
@@ -176,13 +201,5 @@ export class Conv2dTranspose extends BaseLayer<Conv2dTransposeConfig> {
         for (let r = 0; r < khw; r++) gw[dst + r] += this.dwt[base + r * f + o];
       }
     }
-    if (this.config.useBias) {
-      const gb = this.params[1].grad;
-      for (let o = 0; o < n; o += f) for (let j = 0; j < f; j++) gb[j] += dz[o + j];
-    }
-    if (!needInputGrad) return undefined;
-    const dx = this.dx.get(rows * this.inC);
-    this.kernels.matmulRowsNT(dcol, this.wt, dx, rows, k, this.inC, 0, rows);
-    return dx;
   }
 }

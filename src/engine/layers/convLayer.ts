@@ -14,6 +14,7 @@
  * to the largest batch seen and are then reused (no per-step allocation); the column
  * matrix is capped at ConvLayer.maxColFloats by working in chunks of samples.
  * A 1x1 kernel with stride 1 and no padding skips im2col (the input is the column matrix).
+ * A relu activation is fused with the bias in one branch-free pass (reluEpilogue.ts).
  */
 import { col2imRange, im2colRange, type ConvGeometry } from '../kernels/im2col.ts';
 import { parseInitializer, type InitializerConfig } from '../init/initializers.ts';
@@ -21,6 +22,7 @@ import { parseRegularizer, type RegularizerConfig } from '../regularizers/regula
 import { boolean, enumName, positiveInt, type FieldContext } from '../model/fields.ts';
 import { ACTIVATIONS, activationBackward, activationForward, matchActivation, type ActivationName } from './activations.ts';
 import { BaseLayer, Scratch } from './baseLayer.ts';
+import { biasReluForward, reluBackwardBias } from './reluEpilogue.ts';
 import { DEFAULT_LAYER_ENV, type LayerEnv, type MatmulKernelSet } from './layerEnv.ts';
 import type { LayerConfigBase, LayerDef } from './layerDef.ts';
 import type { ForwardContext, ParamDecl } from './types.ts';
@@ -154,14 +156,20 @@ export class ConvLayer<C extends ConvLayerConfig> extends BaseLayer<C> {
       // With one chunk the column matrix is still that of the whole batch: backward reuses it.
       this.colValid = chunk === batch;
     }
-    if (this.config.useBias) {
-      const b = this.params[1].value;
+    this.zView = z;
+    const bias = this.config.useBias ? this.params[1].value : null;
+    if (this.outputActivation === 'relu') {
+      const a = this.a.get(rows * f);
+      biasReluForward(z, a, bias, rows, f);
+      this.aView = a;
+      return a;
+    }
+    if (bias) {
       for (let r = 0; r < rows; r++) {
         const o = r * f;
-        for (let j = 0; j < f; j++) z[o + j] += b[j];
+        for (let j = 0; j < f; j++) z[o + j] += bias[j];
       }
     }
-    this.zView = z;
     if (this.outputActivation === 'linear') {
       this.aView = z;
       return z;
@@ -178,16 +186,21 @@ export class ConvLayer<C extends ConvLayerConfig> extends BaseLayer<C> {
     const rows = batch * p;
     const k = g.kh * g.kw * g.c;
     const f = this.config.filters;
+    const biasGrad = this.config.useBias ? this.params[1].grad : null;
     let dz = dy;
-    if (!fromLogits && this.outputActivation !== 'linear') {
+    if (!fromLogits && this.outputActivation === 'relu') {
       dz = this.dz.get(rows * f);
-      activationBackward(this.outputActivation, this.zView, this.aView, dy, dz, rows * f, f);
-    }
-    if (this.config.useBias) {
-      const gb = this.params[1].grad;
-      for (let r = 0; r < rows; r++) {
-        const o = r * f;
-        for (let j = 0; j < f; j++) gb[j] += dz[o + j];
+      reluBackwardBias(this.zView, dy, dz, biasGrad, rows, f);
+    } else {
+      if (!fromLogits && this.outputActivation !== 'linear') {
+        dz = this.dz.get(rows * f);
+        activationBackward(this.outputActivation, this.zView, this.aView, dy, dz, rows * f, f);
+      }
+      if (biasGrad) {
+        for (let r = 0; r < rows; r++) {
+          const o = r * f;
+          for (let j = 0; j < f; j++) biasGrad[j] += dz[o + j];
+        }
       }
     }
     let dx: Float32Array | undefined;
