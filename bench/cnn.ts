@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Rng, Sequential, wasmKernels, type MatmulKernelSet } from '../src/engine/index.ts';
+import { Rng, Sequential, wasmKernels, PLAIN_KERNELS, type MatmulKernelSet } from '../src/engine/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -69,7 +69,7 @@ function torch(): { best: number; format: string } | string {
 
 console.log(`CNN conv16(same)-pool-conv32(same)-pool-dense10 on 28x28x1, Adam, batch ${batch}, one thread`);
 const wasm = await trainyard(steps, wasmKernels);
-const plain = await trainyard(plainSteps);
+const plain = await trainyard(plainSteps, PLAIN_KERNELS);
 const theirs = torch();
 const fmt = (v: number): string => `${v.toFixed(0).padStart(6)} samples/s`;
 let line = `trainyard wasm ${fmt(wasm)} (${steps} steps), plain ${fmt(plain)} (${plainSteps} steps)`;

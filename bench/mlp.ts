@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Rng, Sequential, wasmKernels, type MatmulKernelSet } from '../src/engine/index.ts';
+import { Rng, Sequential, wasmKernels, PLAIN_KERNELS, type MatmulKernelSet } from '../src/engine/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -62,7 +62,7 @@ console.log(`MLP 784-128-10, Adam, ${steps} steps per batch size, one thread`);
 const plain: Record<number, number> = {};
 const wasm: Record<number, number> = {};
 for (const b of batches) {
-  plain[b] = await trainyard(b);
+  plain[b] = await trainyard(b, PLAIN_KERNELS);
   wasm[b] = await trainyard(b, wasmKernels);
 }
 const theirs = torch();

@@ -22,7 +22,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Sequential, readIdx, wasmKernels } from '../src/engine/index.ts';
+import { Sequential, readIdx, PLAIN_KERNELS } from '../src/engine/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -58,7 +58,7 @@ const model = Sequential.fromSpec({
     { type: 'flatten' },
     { type: 'dense', units: 10, activation: 'softmax' },
   ],
-}, { seed: Number(values.seed), ...(values.kernels === 'wasm' ? { kernels: wasmKernels } : {}) });
+}, { seed: Number(values.seed), ...(values.kernels === 'plain' ? { kernels: PLAIN_KERNELS } : {}) });
 console.log(`kernels: ${values.kernels === 'wasm' ? 'WebAssembly SIMD' : 'plain TypeScript'}`);
 const epochs = Number(values.epochs);
 const batchSize = Number(values.batch);

@@ -6,8 +6,8 @@
  *
  *   node --import tsx examples/fashion-mnist-mlp.ts [--epochs 5] [--kernels plain|wasm] [--data /usr/share/datasets/fashion-mnist]
  *
- * `--kernels wasm` runs the layers' matrix multiplies on the WebAssembly SIMD kernels
- * (src/engine/kernels/wasm); the default `plain` uses the TypeScript loops.
+ * The layers' matrix multiplies run on the WebAssembly SIMD kernels (src/engine/kernels/wasm,
+ * the engine's default); `--kernels plain` uses the reference TypeScript loops.
  *
  * The data comes from `apt-get install dataset-fashion-mnist`. The script does
  * the I/O (read + gunzip with node:zlib); the engine only sees bytes.
@@ -16,14 +16,14 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Sequential, readIdx, wasmKernels } from '../src/engine/index.ts';
+import { Sequential, readIdx, PLAIN_KERNELS } from '../src/engine/index.ts';
 
 const { values } = parseArgs({
   options: {
     epochs: { type: 'string', default: '5' },
     data: { type: 'string', default: '/usr/share/datasets/fashion-mnist' },
     seed: { type: 'string', default: '42' },
-    kernels: { type: 'string', default: 'plain' },
+    kernels: { type: 'string', default: 'wasm' },
   },
 });
 
@@ -45,7 +45,7 @@ const model = Sequential.fromSpec({
     { type: 'dense', units: 128, activation: 'relu' },
     { type: 'dense', units: 10, activation: 'softmax' },
   ],
-}, { seed: Number(values.seed), ...(values.kernels === 'wasm' ? { kernels: wasmKernels } : {}) });
+}, { seed: Number(values.seed), ...(values.kernels === 'plain' ? { kernels: PLAIN_KERNELS } : {}) });
 console.log(`kernels: ${values.kernels === 'wasm' ? 'WebAssembly SIMD' : 'plain TypeScript'}`);
 model.compile({ optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
 console.log(model.summary().text);

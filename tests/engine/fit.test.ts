@@ -61,7 +61,8 @@ test('validationSplit takes the LAST fraction, before shuffling', async () => {
   // The last fraction is exactly samples 160..199: evaluating them gives the logged val_loss.
   const m2 = model(1);
   const h2 = await m2.fit(X, Y, { epochs: 1, batchSize: 16, validationSplit: 0.2 });
-  const ev = m2.evaluate({ data: x.subarray(160 * dims), shape: [40, dims] }, { data: y.subarray(160), shape: [40] });
+  // Same batch size as fit's validation pass, so the loss is summed in the same order.
+  const ev = m2.evaluate({ data: x.subarray(160 * dims), shape: [40, dims] }, { data: y.subarray(160), shape: [40] }, { batchSize: 16 });
   assert.equal(ev.loss, h2.history.val_loss[0]);
   assert.equal(ev.accuracy, h2.history.val_accuracy[0]);
 });

@@ -24,6 +24,18 @@ const IdempotencyKey = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$', description: 'Retrying a submission with the same key returns the same job.' })),
 });
 
+const ENQUEUE_TIMEOUT_MS = 3000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from the queue in ${ms} ms`)), ms);
+    }),
+  ]);
+}
+
 export async function jobRoutes(app: App, opts: JobRouteOptions): Promise<void> {
   const { prisma } = opts;
 
@@ -77,7 +89,8 @@ export async function jobRoutes(app: App, opts: JobRouteOptions): Promise<void> 
     });
     if (created) {
       try {
-        await opts.queue.enqueue(job.id);
+        // Bounded: with the queue's store down the add would wait for it; the job is already recorded.
+        await withTimeout(opts.queue.enqueue(job.id), ENQUEUE_TIMEOUT_MS);
       } catch (err) {
         // The job is recorded; the reconciler will queue it when the queue answers again.
         request.log.warn({ err, jobId: job.id }, 'could not enqueue the job now; the reconciler will');

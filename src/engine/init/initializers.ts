@@ -18,10 +18,11 @@
 import type { Rng } from '../rng.ts';
 import { canonicalName } from '../model/canonicalName.ts';
 import { checkKnownFields, enumName, fail, finiteNumber, isRecord, type FieldContext } from '../model/fields.ts';
+import { orthogonalInit } from './orthogonal.ts';
 
 export const INITIALIZER_TYPES = [
   'glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'leCunUniform', 'leCunNormal',
-  'zeros', 'ones', 'constant', 'randomNormal', 'randomUniform', 'truncatedNormal',
+  'zeros', 'ones', 'constant', 'randomNormal', 'randomUniform', 'truncatedNormal', 'orthogonal',
 ] as const;
 export type InitializerType = (typeof INITIALIZER_TYPES)[number];
 
@@ -29,7 +30,10 @@ export type InitializerConfig =
   | { type: 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'leCunUniform' | 'leCunNormal' | 'zeros' | 'ones' }
   | { type: 'constant'; value: number }
   | { type: 'randomNormal' | 'truncatedNormal'; mean: number; stddev: number }
-  | { type: 'randomUniform'; minval: number; maxval: number };
+  | { type: 'randomUniform'; minval: number; maxval: number }
+  | { type: 'orthogonal'; gain: number }
+  /** Internal (not a spec name): consecutive slices of a rank-1 tensor, each with its own initializer (LSTM unitForgetBias). */
+  | { type: 'concat'; parts: readonly { size: number; initializer: InitializerConfig }[] };
 
 const ALIASES: Record<string, InitializerType> = {
   xavierUniform: 'glorotUniform', xavierNormal: 'glorotNormal', zero: 'zeros', one: 'ones',
@@ -57,6 +61,9 @@ function withDefaults(type: InitializerType, raw: Record<string, unknown>, ctx: 
     case 'truncatedNormal':
       checkKnownFields(raw, ['type', 'mean', 'stddev'], sub, type);
       return { type, mean: finiteNumber(raw, 'mean', sub, 0), stddev: finiteNumber(raw, 'stddev', sub, 0.05, { min: 0 }) };
+    case 'orthogonal':
+      checkKnownFields(raw, ['type', 'gain'], sub, type);
+      return { type, gain: finiteNumber(raw, 'gain', sub, 1) };
     case 'randomUniform': {
       checkKnownFields(raw, ['type', 'minval', 'maxval'], sub, type);
       const minval = finiteNumber(raw, 'minval', sub, -0.05);
@@ -109,5 +116,14 @@ export function initialize(config: InitializerConfig, out: Float32Array, shape: 
     case 'randomUniform':
       for (let i = 0; i < n; i++) out[i] = rng.uniform(config.minval, config.maxval);
       return;
+    case 'orthogonal': orthogonalInit(out, shape, config.gain, rng); return;
+    case 'concat': {
+      let o = 0;
+      for (const part of config.parts) {
+        initialize(part.initializer, out.subarray(o, o + part.size), [part.size], rng);
+        o += part.size;
+      }
+      return;
+    }
   }
 }

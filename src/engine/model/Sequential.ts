@@ -14,7 +14,8 @@
 import { ModelStateError, NonFiniteLossError, SpecError } from '../errors.ts';
 import { initialize } from '../init/initializers.ts';
 import { LAYER_DEFS } from '../layers/registry.ts';
-import { PLAIN_KERNELS, type MatmulKernelSet } from '../layers/layerEnv.ts';
+import type { MatmulKernelSet } from '../layers/layerEnv.ts';
+import { kernels as WASM_KERNELS } from '../kernels/wasm/index.ts';
 import type { ForwardContext, Layer, LayerBuffer, LayerParameter } from '../layers/types.ts';
 import { Scratch, sizeOfShape } from '../layers/baseLayer.ts';
 import { createOptimizer } from '../optim/createOptimizer.ts';
@@ -39,7 +40,11 @@ import { validateSpec } from './validateSpec.ts';
 export interface SequentialOptions {
   /** Seed for initialisation, shuffling and dropout; random when omitted (see `model.seed`). */
   seed?: number;
-  /** Matmul kernels for the layers (default: the plain ones in kernels/matmul.ts). */
+  /**
+   * Matmul kernels for the layers. Default: WebAssembly SIMD (kernels/wasm), 10-17x the plain
+   * TypeScript ones (`PLAIN_KERNELS`, kernels/matmul.ts), which remain the reference: both pass
+   * the same conformance suite.
+   */
   kernels?: MatmulKernelSet;
   /**
    * Attach existing weight storage (e.g. `other.storage` sent to a worker thread) instead of
@@ -123,7 +128,7 @@ export class Sequential {
     const { spec: normalized } = validateSpec(spec);
     const seed = options.seed ?? Math.floor(Math.random() * 4294967296);
     if (!Number.isInteger(seed)) throw new SpecError('seed', `must be an integer, got ${seed}`);
-    return new Sequential(normalized, seed, options.kernels ?? PLAIN_KERNELS, options.storage, options.allocate);
+    return new Sequential(normalized, seed, options.kernels ?? WASM_KERNELS, options.storage, options.allocate);
   }
 
   /** The flat SharedArrayBuffer-backed storage (weights, gradients, buffers), for other threads. */

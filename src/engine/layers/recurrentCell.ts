@@ -1,0 +1,170 @@
+/**
+ * One direction of a recurrent layer over a whole sequence, time-major, with
+ * backpropagation through time over all steps (no truncation). The subclasses
+ * (rnnCell.ts, lstmCell.ts, gruCell.ts) write only the per-step loops; this class does
+ * the matrix work on the model's matmul kernels:
+ *
+ *   pre[T·B, G·u] = x[T·B, F] · W_ihᵀ + b_ih          one matmul for all timesteps
+ *   rec[B, G·u]   = h_s[B, u] · W_hhᵀ + b_hh           one matmul per step (h_0 = 0: skipped)
+ *   dW_ih += dGiᵀ · x,  dW_hh += dGhᵀ · h_prev          one matmul each for all steps
+ *   dx[T·B, F] = dGi · W_ih,  dh_prev = dGh_s · W_hh    (per step)
+ *
+ * dGi / dGh are the gradients of the gate pre-activations on the input and recurrent
+ * sides (the same buffer except for GRU, whose candidate gate scales the recurrent part
+ * by r). G = gates (1 RNN, 4 LSTM (i, f, g, o), 3 GRU (r, z, n): PyTorch's order).
+ * States h are kept as [(T+1)·B, u] (h_0 = 0 first). Every buffer is a Scratch grown to
+ * the largest T·B seen and reused.
+ */
+import type { MatmulKernelSet } from './layerEnv.ts';
+import { Scratch } from './baseLayer.ts';
+import type { LayerParameter } from './types.ts';
+import type { RecurrentActivation } from './recurrentActivations.ts';
+
+export interface CellParams {
+  readonly wih: LayerParameter;
+  readonly whh: LayerParameter;
+  readonly bih?: LayerParameter;
+  readonly bhh?: LayerParameter;
+}
+
+export interface CellOptions {
+  readonly units: number;
+  readonly features: number;
+  readonly activation: RecurrentActivation;
+  readonly recurrentActivation: RecurrentActivation;
+  readonly kernels: MatmulKernelSet;
+}
+
+export abstract class RecurrentCell {
+  abstract readonly gates: number;
+  readonly units: number;
+  readonly features: number;
+  protected readonly act: RecurrentActivation;
+  protected readonly recAct: RecurrentActivation;
+  protected readonly kernels: MatmulKernelSet;
+  protected p!: CellParams;
+  /** Pre-activations, then (after forward) the activated gates: [T·B, G·u]. */
+  protected readonly gatesBuf = new Scratch();
+  protected readonly hBuf = new Scratch();
+  protected readonly recBuf = new Scratch();
+  protected readonly dGiBuf = new Scratch();
+  protected readonly dhNextBuf = new Scratch();
+  protected readonly dhTmpBuf = new Scratch();
+  private readonly dxBuf = new Scratch();
+  private dwihScratch = new Float32Array(0);
+  private dwhhScratch = new Float32Array(0);
+  protected xT: Float32Array = new Float32Array(0);
+  protected h: Float32Array = new Float32Array(0);
+  protected gatesV: Float32Array = new Float32Array(0);
+  protected T = 0;
+  protected B = 0;
+
+  constructor(o: CellOptions) {
+    this.units = o.units;
+    this.features = o.features;
+    this.act = o.activation;
+    this.recAct = o.recurrentActivation;
+    this.kernels = o.kernels;
+  }
+
+  bind(p: CellParams): void {
+    this.p = p;
+    const gu = this.gates * this.units;
+    this.dwihScratch = new Float32Array(gu * this.features);
+    this.dwhhScratch = new Float32Array(gu * this.units);
+  }
+
+  /** rec[B, G·u] = h_s · W_hhᵀ + b_hh (h_0 = 0, so step 0 is just the bias). */
+  protected recurrent(s: number, rec: Float32Array): void {
+    const B = this.B;
+    const u = this.units;
+    const gu = this.gates * u;
+    if (s === 0) rec.fill(0);
+    else this.kernels.matmulRowsNT(this.h.subarray(s * B * u, (s + 1) * B * u), this.p.whh.value, rec, B, u, gu, 0, B);
+    const bhh = this.p.bhh?.value;
+    if (bhh) {
+      for (let b = 0; b < B; b++) {
+        const o = b * gu;
+        for (let j = 0; j < gu; j++) rec[o + j] += bhh[j];
+      }
+    }
+  }
+
+  /** dhNext[B, u] = dG_s · W_hh (the gradient flowing to h_s from step s). */
+  protected recurrentBack(dG: Float32Array, s: number, out: Float32Array): void {
+    const B = this.B;
+    const gu = this.gates * this.units;
+    this.kernels.matmulRows(dG.subarray(s * B * gu, (s + 1) * B * gu), this.p.whh.value, out, B, gu, this.units, 0, B);
+  }
+
+  /**
+   * xT: time-major input [T·B, F] (kept until backward). Returns the states [(T+1)·B, u]
+   * (h_{s+1} of step s at rows (s+1)·B...), valid until the next forward.
+   */
+  forward(xT: Float32Array, T: number, B: number): Float32Array {
+    this.xT = xT;
+    this.T = T;
+    this.B = B;
+    const u = this.units;
+    const gu = this.gates * u;
+    const rows = T * B;
+    const g = this.gatesBuf.get(rows * gu);
+    this.kernels.matmulRowsNT(xT, this.p.wih.value, g, rows, this.features, gu, 0, rows);
+    const bih = this.p.bih?.value;
+    if (bih) {
+      for (let r = 0; r < rows; r++) {
+        const o = r * gu;
+        for (let j = 0; j < gu; j++) g[o + j] += bih[j];
+      }
+    }
+    this.gatesV = g;
+    const h = this.hBuf.get((rows + B) * u);
+    h.fill(0, 0, B * u);
+    this.h = h;
+    this.runForward(this.recBuf.get(B * gu));
+    return h;
+  }
+
+  /**
+   * dhSeq: dL/dh_{s+1} from above, time-major [T·B, u]. Adds into the parameter grads;
+   * returns dL/dx time-major [T·B, F] when needDx.
+   */
+  backward(dhSeq: Float32Array, needDx: boolean): Float32Array | undefined {
+    const { T, B } = this;
+    const u = this.units;
+    const gu = this.gates * u;
+    const rows = T * B;
+    const dGi = this.dGiBuf.get(rows * gu);
+    const dGh = this.runBackward(dhSeq, dGi);
+    // dW_ih += dGiᵀ · x
+    this.kernels.matmulRowsTN(dGi, this.xT, this.dwihScratch, gu, rows, this.features, 0, gu);
+    addInto(this.p.wih.grad, this.dwihScratch);
+    // dW_hh += Σ_{s ≥ 1} dGh_sᵀ · h_s (h_0 = 0 contributes nothing)
+    if (T > 1) {
+      this.kernels.matmulRowsTN(dGh.subarray(B * gu, rows * gu), this.h.subarray(B * u, rows * u), this.dwhhScratch, gu, rows - B, u, 0, gu);
+      addInto(this.p.whh.grad, this.dwhhScratch);
+    }
+    if (this.p.bih) colSumInto(this.p.bih.grad, dGi, rows, gu);
+    if (this.p.bhh) colSumInto(this.p.bhh.grad, dGh, rows, gu);
+    if (!needDx) return undefined;
+    const dx = this.dxBuf.get(rows * this.features);
+    this.kernels.matmulRows(dGi, this.p.wih.value, dx, rows, gu, this.features, 0, rows);
+    return dx;
+  }
+
+  /** Runs the T steps: gatesV holds x·W_ihᵀ + b_ih on entry; fills h rows B.. */
+  protected abstract runForward(rec: Float32Array): void;
+  /** Fills dGi (and returns dGh, which may be dGi itself). */
+  protected abstract runBackward(dhSeq: Float32Array, dGi: Float32Array): Float32Array;
+}
+
+export function addInto(dst: Float32Array, src: Float32Array): void {
+  for (let i = 0; i < dst.length; i++) dst[i] += src[i];
+}
+
+export function colSumInto(dst: Float32Array, m: Float32Array, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let j = 0; j < cols; j++) dst[j] += m[o + j];
+  }
+}
