@@ -30,7 +30,7 @@ trap 'rm -rf "$TMP"' EXIT
 # json EXPR: read JSON on stdin and print a jq expression of it (jq, or a node fallback that
 # understands the simple paths this script uses: .a.b, .a[0].b, .a | length).
 if command -v jq >/dev/null 2>&1; then
-  json() { jq -r "$1"; }
+  json() { jq -rc "$1"; }
 else
   json() {
     node -e '
@@ -75,7 +75,11 @@ api POST /v1/datasets \
   -F format=idx -F name=fashion-mnist-train \
   -F "x=@$DATA/train-images-idx3-ubyte.gz" \
   -F "y=@$DATA/train-labels-idx1-ubyte.gz" > "$TMP/dataset.json"
-json '{id, sampleShape, count, numClasses, classCounts, bytes}' < "$TMP/dataset.json" 2>/dev/null || cat "$TMP/dataset.json"
+if command -v jq >/dev/null 2>&1; then
+  jq -c '{id, sampleShape, count, numClasses, classCounts, bytes, sha256}' < "$TMP/dataset.json"
+else
+  cat "$TMP/dataset.json"; echo
+fi
 DATASET=$(json .id < "$TMP/dataset.json")
 echo "dataset id: $DATASET"
 took
@@ -130,7 +134,7 @@ step "4. follow the live event stream for 8 seconds (Server-Sent Events)"
 curl -sS -N --max-time 8 "${AUTH[@]}" "$URL/v1/jobs/$JOB/events" > "$TMP/events.txt" || true
 grep -E '^event:' "$TMP/events.txt" | sort | uniq -c
 echo "first events:"; head -n 12 "$TMP/events.txt" | cut -c1-240
-echo "last progress: $(grep -A1 '^event: progress' "$TMP/events.txt" | grep '^data:' | tail -n1 | cut -c1-240)"
+echo "last progress: $(grep -A2 '^event: progress' "$TMP/events.txt" | grep '^data:' | tail -n1 | cut -c1-240)"
 took
 
 step "5. poll GET /v1/jobs/$JOB until it finishes (every $POLL s)"

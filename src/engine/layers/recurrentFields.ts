@@ -17,8 +17,7 @@
 import { parseInitializer, type InitializerConfig } from '../init/initializers.ts';
 import { parseRegularizer, type RegularizerConfig } from '../regularizers/regularizers.ts';
 import { boolean, enumName, fail, positiveInt, type FieldContext } from '../model/fields.ts';
-import { describeShape } from '../model/describe.ts';
-import { describeValue } from '../model/describe.ts';
+import { describeShape, describeValue } from '../model/describe.ts';
 import { matchActivation } from './activations.ts';
 import { RECURRENT_ACTIVATIONS, type RecurrentActivation } from './recurrentActivations.ts';
 import type { LayerConfigBase } from './layerDef.ts';
@@ -30,8 +29,8 @@ export interface RecurrentConfig extends LayerConfigBase {
   type: RecurrentKind;
   units: number;
   activation: RecurrentActivation;
-  /** The gates' activation (lstm, gru; unused by simpleRNN). */
-  recurrentActivation: RecurrentActivation;
+  /** The gates' activation (lstm, gru only; default sigmoid). */
+  recurrentActivation?: RecurrentActivation;
   useBias: boolean;
   returnSequences: boolean;
   goBackwards: boolean;
@@ -39,9 +38,9 @@ export interface RecurrentConfig extends LayerConfigBase {
   recurrentInitializer: InitializerConfig;
   biasInitializer: InitializerConfig;
   /** lstm only (Keras default true). */
-  unitForgetBias: boolean;
+  unitForgetBias?: boolean;
   /** gru only; always true (PyTorch's formulation). */
-  resetAfter: boolean;
+  resetAfter?: boolean;
   kernelRegularizer?: RegularizerConfig;
   recurrentRegularizer?: RegularizerConfig;
   biasRegularizer?: RegularizerConfig;
@@ -83,18 +82,21 @@ export function parseRecurrent(kind: RecurrentKind, raw: Record<string, unknown>
     name,
     units: positiveInt(raw, 'units', ctx),
     activation: activationField(raw, 'activation', ctx, 'tanh'),
-    recurrentActivation: kind === 'simpleRNN' ? 'sigmoid' : activationField(raw, 'recurrentActivation', ctx, 'sigmoid'),
     useBias: boolean(raw, 'useBias', ctx, true),
     returnSequences: boolean(raw, 'returnSequences', ctx, false),
     goBackwards: boolean(raw, 'goBackwards', ctx, false),
     kernelInitializer: initField(raw, 'kernelInitializer', ctx, { type: 'glorotUniform' }),
     recurrentInitializer: initField(raw, 'recurrentInitializer', ctx, { type: 'orthogonal', gain: 1 }),
     biasInitializer: initField(raw, 'biasInitializer', ctx, { type: 'zeros' }),
-    unitForgetBias: kind === 'lstm' ? boolean(raw, 'unitForgetBias', ctx, true) : false,
-    resetAfter: kind === 'gru' ? boolean(raw, 'resetAfter', ctx, true) : false,
   };
-  if (kind === 'gru' && !cfg.resetAfter) {
-    fail(ctx, 'resetAfter', 'false (the Keras 1 GRU, reset gate applied before the recurrent matmul) is not supported; true is PyTorch\'s nn.GRU formulation');
+  // Only the kind's own fields, so the normalized config validates again as it is.
+  if (kind !== 'simpleRNN') cfg.recurrentActivation = activationField(raw, 'recurrentActivation', ctx, 'sigmoid');
+  if (kind === 'lstm') cfg.unitForgetBias = boolean(raw, 'unitForgetBias', ctx, true);
+  if (kind === 'gru') {
+    cfg.resetAfter = boolean(raw, 'resetAfter', ctx, true);
+    if (!cfg.resetAfter) {
+      fail(ctx, 'resetAfter', 'false (the Keras 1 GRU, reset gate applied before the recurrent matmul) is not supported; true is PyTorch\'s nn.GRU formulation');
+    }
   }
   for (const f of ['kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer'] as const) {
     if (raw[f] !== undefined && raw[f] !== null) cfg[f] = parseRegularizer(raw[f], ctx, f);
@@ -102,9 +104,9 @@ export function parseRecurrent(kind: RecurrentKind, raw: Record<string, unknown>
   return cfg;
 }
 
-export function recurrentOutputShape(inputShape: readonly number[], cfg: RecurrentConfig, ctx: FieldContext, width = cfg.units): number[] {
+export function recurrentOutputShape(inputShape: readonly number[], cfg: RecurrentConfig, ctx: FieldContext, width = cfg.units, what: string = cfg.type): number[] {
   if (inputShape.length !== 2) {
-    fail(ctx, undefined, `(${cfg.type}): expects input of rank 2 [timesteps, features] but gets shape ${describeShape(inputShape)}; add a reshape layer before it (e.g. targetShape [timesteps, features])`);
+    fail(ctx, undefined, `(${what}): expects input of rank 2 [timesteps, features] but gets shape ${describeShape(inputShape)}; add a reshape layer before it (e.g. targetShape [timesteps, features])`);
   }
   return cfg.returnSequences ? [inputShape[0], width] : [width];
 }
@@ -117,7 +119,7 @@ export function recurrentParamDecls(inputShape: readonly number[], cfg: Recurren
   ];
   if (cfg.useBias) {
     const u = cfg.units;
-    const bih: InitializerConfig = cfg.type === 'lstm' && cfg.unitForgetBias
+    const bih: InitializerConfig = cfg.type === 'lstm' && cfg.unitForgetBias === true
       ? { type: 'concat', parts: [
         { size: u, initializer: cfg.biasInitializer }, { size: u, initializer: { type: 'ones' } }, { size: 2 * u, initializer: cfg.biasInitializer },
       ] }

@@ -17,11 +17,17 @@ import { zeroPadding2dDef, type ZeroPadding2dConfig } from './zeroPadding2d.ts';
 import { upSampling2dDef, type UpSampling2dConfig } from './upSampling2d.ts';
 import { batchNormalizationDef, type BatchNormalizationConfig } from './batchNormalization.ts';
 import { layerNormalizationDef, type LayerNormalizationConfig } from './layerNormalization.ts';
+import { simpleRnnDef, type SimpleRnnConfig } from './simpleRnn.ts';
+import { lstmDef, type LstmConfig } from './lstm.ts';
+import { gruDef, type GruConfig } from './gru.ts';
+import { bidirectionalDef, type BidirectionalConfig } from './bidirectional.ts';
+import { embeddingDef, type EmbeddingConfig } from './embedding.ts';
 
 export type LayerConfig = DenseConfig | RescalingConfig | FlattenConfig | ReshapeConfig | DropoutConfig | ActivationConfig
   | Conv2dConfig | Conv1dConfig | Conv2dTransposeConfig | MaxPooling2dConfig | AveragePooling2dConfig
   | GlobalAveragePooling2dConfig | GlobalMaxPooling2dConfig | ZeroPadding2dConfig | UpSampling2dConfig
-  | BatchNormalizationConfig | LayerNormalizationConfig;
+  | BatchNormalizationConfig | LayerNormalizationConfig
+  | SimpleRnnConfig | LstmConfig | GruConfig | BidirectionalConfig | EmbeddingConfig;
 export type LayerType = LayerConfig['type'];
 
 export const LAYER_DEFS: Readonly<Record<LayerType, LayerDef>> = {
@@ -42,6 +48,11 @@ export const LAYER_DEFS: Readonly<Record<LayerType, LayerDef>> = {
   upSampling2d: upSampling2dDef as unknown as LayerDef,
   batchNormalization: batchNormalizationDef as unknown as LayerDef,
   layerNormalization: layerNormalizationDef as unknown as LayerDef,
+  simpleRNN: simpleRnnDef as unknown as LayerDef,
+  lstm: lstmDef as unknown as LayerDef,
+  gru: gruDef as unknown as LayerDef,
+  bidirectional: bidirectionalDef as unknown as LayerDef,
+  embedding: embeddingDef as unknown as LayerDef,
 };
 
 export const LAYER_TYPES = Object.keys(LAYER_DEFS) as LayerType[];
