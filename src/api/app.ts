@@ -74,6 +74,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Bodies are JSON (and multipart for uploads): anything else is a 415, not a string to validate.
+  app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
   app.addSchema(ErrorResponse);
 

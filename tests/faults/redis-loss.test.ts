@@ -46,11 +46,18 @@ test('Redis loses its data: queued jobs still run, and a job submitted while it 
   // Redis dies without persistence: the queue entry is gone.
   redis.kill('SIGKILL');
   await once(redis, 'exit');
+  const ready = await fetch(`${s.base}/readyz`);
+  assert.equal(ready.status, 503, 'not ready without the queue');
+  const readyBody = (await ready.json()) as { status: string; database: { ok: boolean }; queue: { ok: boolean } };
+  assert.equal(readyBody.status, 'not_ready');
+  assert.equal(readyBody.database.ok, true);
+  assert.equal(readyBody.queue.ok, false);
   const whileDown = await api<{ id: string; status: string }>(s, 'POST', '/v1/jobs', body);
   assert.equal(whileDown.status, 201, 'accepted while the queue is down');
   assert.equal(whileDown.body.status, 'queued');
 
   redis = await startRedis(port, dir);
+  await poll('ready again', async () => ((await fetch(`${s.base}/readyz`)).status === 200 ? true : undefined), 30_000);
   const worker = await startRole(s, 'worker');
   t.after(() => stop(worker));
   for (const id of [queued.body.id, whileDown.body.id]) {

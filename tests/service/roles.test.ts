@@ -81,6 +81,10 @@ test('trainyard all: starts, serves docs, takes keys from another process, stops
     if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
   }
 
+  const migrated = runTrainyard(['migrate'], env);
+  assert.equal(migrated.status, 0, migrated.stderr);
+  assert.match(migrated.stdout, /database is up to date/);
+
   // The CLI opens the database itself when no service holds it; the key from TRAINYARD_API_KEY persisted.
   const list = runTrainyard(['keys', 'list'], env);
   assert.equal(list.status, 0, list.stderr);

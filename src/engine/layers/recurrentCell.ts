@@ -53,6 +53,7 @@ export abstract class RecurrentCell {
   private readonly dxBuf = new Scratch();
   private dwihScratch = new Float32Array(0);
   private dwhhScratch = new Float32Array(0);
+  private dbScratch = new Float32Array(0);
   protected xT: Float32Array = new Float32Array(0);
   protected h: Float32Array = new Float32Array(0);
   protected gatesV: Float32Array = new Float32Array(0);
@@ -72,6 +73,7 @@ export abstract class RecurrentCell {
     const gu = this.gates * this.units;
     this.dwihScratch = new Float32Array(gu * this.features);
     this.dwhhScratch = new Float32Array(gu * this.units);
+    this.dbScratch = new Float32Array(gu);
   }
 
   /** rec[B, G·u] = h_s · W_hhᵀ + b_hh (h_0 = 0, so step 0 is just the bias). */
@@ -144,8 +146,17 @@ export abstract class RecurrentCell {
       this.kernels.matmulRowsTN(dGh.subarray(B * gu, rows * gu), this.h.subarray(B * u, rows * u), this.dwhhScratch, gu, rows - B, u, 0, gu);
       addInto(this.p.whh.grad, this.dwhhScratch);
     }
-    if (this.p.bih) colSumInto(this.p.bih.grad, dGi, rows, gu);
-    if (this.p.bhh) colSumInto(this.p.bhh.grad, dGh, rows, gu);
+    if (this.p.bih && this.p.bhh) {
+      const sum = this.dbScratch;
+      sum.fill(0);
+      colSumInto(sum, dGi, rows, gu);
+      addInto(this.p.bih.grad, sum);
+      if (dGh !== dGi) {
+        sum.fill(0);
+        colSumInto(sum, dGh, rows, gu);
+      }
+      addInto(this.p.bhh.grad, sum);
+    }
     if (!needDx) return undefined;
     const dx = this.dxBuf.get(rows * this.features);
     this.kernels.matmulRows(dGi, this.p.wih.value, dx, rows, gu, this.features, 0, rows);

@@ -1,0 +1,76 @@
+/**
+ * Training throughput of the Fashion-MNIST LSTM of examples/fashion-mnist-lstm.ts (each
+ * image as 28 rows of 28 pixels: lstm 64 → dense 10 softmax; Adam 1e-3, sparse categorical
+ * cross-entropy) at batch 64 for a fixed number of steps on random [28, 28] data, in
+ * Trainyard (WebAssembly SIMD and plain TypeScript matmul kernels, through the same
+ * recurrent layer and fit loop) and in PyTorch at its best setting here: one thread,
+ * OPENBLAS_NUM_THREADS=1, OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed from the child's
+ * environment only, the faster of its oneDNN (mkldnn) RNN kernels on and off.
+ * One run of each (the machine is shared: expect noise).
+ *
+ *   node --import tsx bench/lstm.ts [--steps 200] [--batch 64] [--plain-steps 60]
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Rng, Sequential, wasmKernels, PLAIN_KERNELS, type MatmulKernelSet } from '../src/engine/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '200' },
+    'plain-steps': { type: 'string', default: '60' },
+    batch: { type: 'string', default: '64' },
+  },
+});
+const steps = Number(values.steps);
+const plainSteps = Number(values['plain-steps']);
+const batch = Number(values.batch);
+const PYTHON = '/usr/bin/python3';
+
+const spec = {
+  inputShape: [28, 28],
+  layers: [
+    { type: 'lstm', units: 64 },
+    { type: 'dense', units: 10, activation: 'softmax' },
+  ],
+};
+
+async function trainyard(nSteps: number, kernels: MatmulKernelSet): Promise<number> {
+  const n = nSteps * batch;
+  const rng = new Rng(1);
+  const x = new Float32Array(n * 784);
+  for (let i = 0; i < x.length; i++) x[i] = rng.float();
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) y[i] = rng.int(10);
+  const model = Sequential.fromSpec(spec, { seed: 0, kernels });
+  model.compile({ optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparseCategoricalCrossentropy' });
+  const warm = Math.min(10, nSteps) * batch;
+  await model.fit({ data: x.subarray(0, warm * 784), shape: [warm, 28, 28] }, { data: y.subarray(0, warm), shape: [warm] }, { batchSize: batch });
+  const t = performance.now();
+  await model.fit({ data: x, shape: [n, 28, 28] }, { data: y, shape: [n] }, { batchSize: batch, epochs: 1 });
+  return n / ((performance.now() - t) / 1000);
+}
+
+function torch(): { best: number; setting: string } | string {
+  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) return `PyTorch not available (${PYTHON} -c "import torch" failed)`;
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const script = fileURLToPath(new URL('./torch_lstm.py', import.meta.url));
+  const r = spawnSync(PYTHON, [script, String(steps), String(batch)], { encoding: 'utf8', env });
+  if (r.status !== 0) return `PyTorch run failed: ${r.stderr.trim().split('\n').pop() ?? ''}`;
+  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as { best: number; setting: string };
+}
+
+console.log(`LSTM 64 over 28 steps of 28 features → dense 10, Adam, batch ${batch}, one thread`);
+const wasm = await trainyard(steps, wasmKernels);
+const plain = await trainyard(plainSteps, PLAIN_KERNELS);
+const theirs = torch();
+const fmt = (v: number): string => `${v.toFixed(0).padStart(6)} samples/s`;
+let line = `trainyard wasm ${fmt(wasm)} (${steps} steps), plain ${fmt(plain)} (${plainSteps} steps)`;
+if (typeof theirs !== 'string') {
+  line += ` | pytorch ${fmt(theirs.best)} (${theirs.setting}) | trainyard/pytorch wasm ${(wasm / theirs.best).toFixed(2)}, plain ${(plain / theirs.best).toFixed(2)}`;
+}
+console.log(line);
+if (typeof theirs === 'string') console.log(theirs);
