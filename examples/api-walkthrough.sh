@@ -14,7 +14,7 @@
 #   OUT          where the weights file is written (default ./fashion-mnist-mlp.safetensors)
 #   POLL_SECONDS how often the job is polled (default 10)
 #
-# Needs curl, and jq if installed (node otherwise) for reading JSON.
+# Needs curl, and jq if installed (node otherwise, or with NO_JQ=1) for reading JSON.
 set -euo pipefail
 
 URL="${TRAINYARD_URL:-http://127.0.0.1:3000}"
@@ -29,7 +29,8 @@ trap 'rm -rf "$TMP"' EXIT
 
 # json EXPR: read JSON on stdin and print a jq expression of it (jq, or a node fallback that
 # understands the simple paths this script uses: .a.b, .a[0].b, .a | length).
-if command -v jq >/dev/null 2>&1; then
+have_jq() { [ -z "${NO_JQ:-}" ] && command -v jq >/dev/null 2>&1; }
+if have_jq; then
   json() { jq -rc "$1"; }
 else
   json() {
@@ -75,7 +76,7 @@ api POST /v1/datasets \
   -F format=idx -F name=fashion-mnist-train \
   -F "x=@$DATA/train-images-idx3-ubyte.gz" \
   -F "y=@$DATA/train-labels-idx1-ubyte.gz" > "$TMP/dataset.json"
-if command -v jq >/dev/null 2>&1; then
+if have_jq; then
   jq -c '{id, sampleShape, count, numClasses, classCounts, bytes, sha256}' < "$TMP/dataset.json"
 else
   cat "$TMP/dataset.json"; echo
@@ -98,7 +99,7 @@ MODEL='{
 
 step "2. validate the model spec (dry run: shapes, parameters, FLOPs, memory, limits)"
 api POST '/v1/models/validate?batchSize=32&optimizer=adam' -H 'content-type: application/json' -d "$MODEL" > "$TMP/validate.json"
-if command -v jq >/dev/null 2>&1; then
+if have_jq; then
   jq -c '{valid, withinLimits, totalParams: .summary.totalParams, outputShape: .summary.outputShape,
           layers: [.summary.layers[] | {name, type, outputShape, params}]}' < "$TMP/validate.json"
 else
@@ -153,7 +154,7 @@ took
 
 step "6. page the metrics (per-epoch series, then the per-step loss downsampled to 10 points)"
 api GET "/v1/jobs/$JOB/metrics?series=epoch_loss,epoch_accuracy,val_loss,val_accuracy" > "$TMP/m.json"
-if command -v jq >/dev/null 2>&1; then
+if have_jq; then
   jq -r '.points[] | "\(.series)\tepoch \(.epoch)\tstep \(.step)\t\(.value)"' < "$TMP/m.json"
 else
   cat "$TMP/m.json"; echo
@@ -167,12 +168,12 @@ while :; do
 done
 echo "per-step loss: $POINTS points in $PAGES pages"
 api GET "/v1/jobs/$JOB/metrics?series=loss&maxPoints=10" > "$TMP/d.json"
-if command -v jq >/dev/null 2>&1; then jq -c '[.points[] | [.step, (.value * 1000 | round / 1000)]]' < "$TMP/d.json"; else cat "$TMP/d.json"; echo; fi
+if have_jq; then jq -c '[.points[] | [.step, (.value * 1000 | round / 1000)]]' < "$TMP/d.json"; else cat "$TMP/d.json"; echo; fi
 took
 
 step "7. list the checkpoints"
 api GET "/v1/jobs/$JOB/checkpoints" > "$TMP/ck.json"
-if command -v jq >/dev/null 2>&1; then
+if have_jq; then
   jq -c '.checkpoints[] | {kind, epoch, step, size, latest, best, metrics}' < "$TMP/ck.json"
   jq -c '{latest, best, bestMetric}' < "$TMP/ck.json"
 else
@@ -207,7 +208,7 @@ node -e '
 ' "$DATA" "$TMP/predict.json"
 api POST "/v1/jobs/$JOB/predict" -H 'content-type: application/json' --data-binary "@$TMP/predict.json" > "$TMP/pred.json"
 echo "predicted:   $(json .classes < "$TMP/pred.json")"
-if command -v jq >/dev/null 2>&1; then
+if have_jq; then
   jq -c '{checkpoint, outputs0: (.outputs[0] | map(. * 10000 | round / 10000))}' < "$TMP/pred.json"
 fi
 took

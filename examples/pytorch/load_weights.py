@@ -19,7 +19,8 @@ raw little-endian data).
 
 Supported layers: rescaling, flatten, reshape, dense, activation, dropout, conv2d,
 maxPooling2d, averagePooling2d, globalAveragePooling2d, globalMaxPooling2d,
-batchNormalization, layerNormalization. The module keeps activations channels-last
+batchNormalization, layerNormalization, simpleRNN, lstm, gru, bidirectional, embedding,
+timeDistributed (dense). The module keeps activations channels-last
 (``[N, H, W, C]``, as Trainyard and Keras do) and permutes to PyTorch's channels-first only
 around the conv and pooling ops, so ``flatten`` orders features the same way and every
 weight loads as stored.
@@ -32,6 +33,7 @@ import os
 import struct
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import numpy as np
@@ -128,6 +130,65 @@ def channels_last(op, kernel, stride, dilation, padding, pad_value, in_hw):
     return forward
 
 
+_RNN_KINDS = {"simplernn": "rnn", "lstm": "lstm", "gru": "gru"}
+
+
+def _recurrent(cfg, features):
+    """The PyTorch module for a simpleRNN / lstm / gru config, and a function of its output."""
+    kind = _RNN_KINDS[_canon(cfg["type"])]
+    units = int(cfg["units"])
+    bias = cfg.get("useBias", True)
+    act = _canon(cfg.get("activation", "tanh"))
+    rec_act = _canon(cfg.get("recurrentActivation", "sigmoid"))
+    if kind == "rnn":
+        if act not in ("tanh", "relu"):
+            raise NotImplementedError(f"simpleRNN activation {act}: nn.RNN has tanh and relu only")
+        return nn.RNN(features, units, batch_first=True, nonlinearity=act, bias=bias), units
+    if act != "tanh" or rec_act != "sigmoid":
+        raise NotImplementedError(f"{cfg['type']} with activation {act} / recurrentActivation {rec_act}: PyTorch has tanh / sigmoid only")
+    if kind == "gru" and cfg.get("resetAfter", True) is False:
+        raise NotImplementedError("gru resetAfter false has no PyTorch equivalent")
+    cls = nn.LSTM if kind == "lstm" else nn.GRU
+    return cls(features, units, batch_first=True, bias=bias), units
+
+
+def _run_recurrent(module, x, cfg):
+    """Keras semantics on a batch_first module: goBackwards reads (and returns) the sequence
+    reversed; without returnSequences, the last processed step."""
+    if cfg.get("goBackwards", False):
+        x = x.flip(1)
+    out, _ = module(x)
+    return out if cfg.get("returnSequences", False) else out[:, -1]
+
+
+def _bidirectional(cfg, features):
+    """Keras Bidirectional as PyTorch's ``bidirectional=True`` module (parameters
+    ``weight_ih_l0`` ... then ``weight_ih_l0_reverse`` ...), and the function that merges the
+    two directions as Keras does (``mergeMode`` concat / sum / mul / ave)."""
+    inner = cfg["layer"]
+    if inner.get("goBackwards", False):
+        raise NotImplementedError("bidirectional with goBackwards on the inner layer")
+    one, units = _recurrent(inner, features)
+    kwargs = dict(batch_first=True, bias=inner.get("useBias", True), bidirectional=True)
+    if isinstance(one, nn.RNN):
+        kwargs["nonlinearity"] = one.nonlinearity
+    module = type(one)(features, units, **kwargs)
+    merge = _canon(cfg.get("mergeMode", "concat"))
+    sequences = inner.get("returnSequences", False)
+
+    def forward(x):
+        out, _ = module(x)
+        fwd, bwd = out[..., :units], out[..., units:]  # both aligned with the input's timesteps
+        if not sequences:
+            fwd, bwd = fwd[:, -1], bwd[:, 0]  # each direction's last processed step
+        if merge == "concat":
+            return torch.cat([fwd, bwd], dim=-1)
+        return {"sum": fwd + bwd, "mul": fwd * bwd, "ave": (fwd + bwd) / 2}[merge]
+
+    width = 2 * units if merge == "concat" else units
+    return module, forward, width
+
+
 class TrainyardNet(nn.Module):
     """The PyTorch equivalent of a Trainyard Sequential spec.
 
@@ -214,6 +275,24 @@ class TrainyardNet(nn.Module):
             elif t == "layernormalization":
                 m = nn.LayerNorm(shape[-1], eps=float(layer.get("epsilon", 1e-3)))
                 fns.append(lambda x, m=m: m(x))
+            elif t in _RNN_KINDS:
+                m, units = _recurrent(layer, shape[-1])
+                fns.append(lambda x, m=m, cfg=layer: _run_recurrent(m, x, cfg))
+                shape = [shape[0], units] if layer.get("returnSequences", False) else [units]
+            elif t == "bidirectional":
+                m, fn, width = _bidirectional(layer, shape[-1])
+                fns.append(fn)
+                shape = [shape[0], width] if layer["layer"].get("returnSequences", False) else [width]
+            elif t == "embedding":
+                m = nn.Embedding(int(layer["inputDim"]), int(layer["outputDim"]))
+                fns.append(lambda x, m=m: m(x.long()))  # indices arrive as floats
+                shape = shape + [int(layer["outputDim"])]
+            elif t == "timedistributed":
+                inner = layer["layer"]
+                units = int(inner["units"])
+                m = nn.Linear(shape[-1], units, bias=inner.get("useBias", True))
+                fns.append(lambda x, m=m, act=_activation(inner.get("activation")): act(m(x)))
+                shape = shape[:-1] + [units]
             else:
                 raise NotImplementedError(f"layer {i}: type {layer['type']} is not supported by this script")
             mods.append(m)
@@ -253,8 +332,11 @@ class Api:
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.url + path, data=data, method=method,
                                      headers={"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=600) as res:
-            payload = res.read()
+        try:
+            with urllib.request.urlopen(req, timeout=600) as res:
+                payload = res.read()
+        except urllib.error.HTTPError as e:  # Trainyard errors are JSON: {statusCode, code, message}
+            sys.exit(f"{method} {path}: HTTP {e.code} {e.read().decode(errors='replace')[:500]}")
         return payload if raw else json.loads(payload)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+sys.dont_write_bytecode = True  # no __pycache__ in examples/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from load_weights import read_idx  # noqa: E402
 

@@ -55,7 +55,8 @@ test('recurrent and embedding specs normalise to configs that validate again unc
     { type: 'embedding', inputDim: 9, outputDim: 4 },
     { type: 'bidirectional', layer: { type: 'gru', units: 3, returnSequences: true } },
     { type: 'simpleRNN', units: 2, returnSequences: true, goBackwards: true },
-    { type: 'lstm', units: 2 },
+    { type: 'lstm', units: 2, returnSequences: true },
+    { type: 'timeDistributed', layer: { type: 'dense', units: 2 } },
   ] };
   const once = validateSpec(spec).spec;
   assert.deepEqual(validateSpec(JSON.parse(JSON.stringify(once))).spec, once);

@@ -139,3 +139,18 @@ test('a batch larger than the last one, then smaller: buffers grow and are reuse
   const again = m.forward(x.subarray(0, 12), 1, false);
   assert.deepEqual(Array.from(again), Array.from(one));
 });
+
+test('timeDistributed(dense): shapes, dense parameter names, errors, finite differences', () => {
+  assert.deepEqual(shapeOf({ inputShape: [5, 3], layers: [{ type: 'TimeDistributed', layer: { type: 'Dense', units: 4 } }] })[0], [5, 4]);
+  const m = Sequential.fromSpec({ inputShape: [5, 3], layers: [{ type: 'timeDistributed', layer: { type: 'dense', units: 4 } }] });
+  assert.deepEqual(m.params.map((p) => [p.name, p.shape]), [['layers.0.weight', [4, 3]], ['layers.0.bias', [4]]]);
+  assert.throws(() => validateSpec({ inputShape: [5, 3], layers: [{ type: 'timeDistributed', layer: { type: 'lstm', units: 4 } }] }),
+    (e: unknown) => e instanceof SpecError && e.path === 'layers[0].layer.type');
+  assert.throws(() => validateSpec({ inputShape: [5], layers: [{ type: 'timeDistributed', layer: { type: 'dense', units: 4 } }] }),
+    (e: unknown) => e instanceof SpecError && /rank 2/.test(e.message));
+  gradCheckSpec({ inputShape: [T, 3], layers: [
+    { type: 'gru', units: 3, returnSequences: true },
+    { type: 'timeDistributed', layer: { type: 'dense', units: 2, activation: 'tanh' } },
+    { type: 'flatten' },
+  ] }, 2);
+});

@@ -53,7 +53,8 @@ export const embeddingDef: LayerDef<EmbeddingConfig> = {
 export class Embedding extends BaseLayer<EmbeddingConfig> {
   private readonly out = new Scratch();
   private readonly dx = new Scratch();
-  private readonly idx: Int32Array[] = [new Int32Array(0)];
+  /** The indices of the last forward, for backward's scatter-add. */
+  private idx = new Int32Array(0);
 
   constructor(cfg: EmbeddingConfig, index: number) {
     super(embeddingDef, cfg, index);
@@ -63,8 +64,8 @@ export class Embedding extends BaseLayer<EmbeddingConfig> {
     const n = batch * this.inSize;
     const d = this.config.outputDim;
     const dim = this.config.inputDim;
-    if (this.idx[0].length < n) this.idx[0] = new Int32Array(n);
-    const idx = this.idx[0];
+    if (this.idx.length < n) this.idx = new Int32Array(n);
+    const idx = this.idx;
     const w = this.params[0].value;
     const out = this.out.get(n * d);
     for (let i = 0; i < n; i++) {
@@ -82,7 +83,7 @@ export class Embedding extends BaseLayer<EmbeddingConfig> {
     const n = batch * this.inSize;
     const d = this.config.outputDim;
     const g = this.params[0].grad;
-    const idx = this.idx[0];
+    const idx = this.idx;
     for (let i = 0; i < n; i++) {
       const o = idx[i] * d;
       const s = i * d;

@@ -26,6 +26,8 @@ export { Bidirectional, bidirectionalDef, MERGE_MODES } from './bidirectional.ts
 export type { BidirectionalConfig, MergeMode } from './bidirectional.ts';
 export { Embedding, embeddingDef } from './embedding.ts';
 export type { EmbeddingConfig } from './embedding.ts';
+export { TimeDistributed, timeDistributedDef } from './timeDistributed.ts';
+export type { TimeDistributedConfig } from './timeDistributed.ts';
 export { PLAIN_KERNELS, DEFAULT_LAYER_ENV } from './layerEnv.ts';
 export type { LayerEnv, MatmulKernelSet } from './layerEnv.ts';
 export type { LayerConfig, LayerType } from './registry.ts';

@@ -22,12 +22,13 @@ import { lstmDef, type LstmConfig } from './lstm.ts';
 import { gruDef, type GruConfig } from './gru.ts';
 import { bidirectionalDef, type BidirectionalConfig } from './bidirectional.ts';
 import { embeddingDef, type EmbeddingConfig } from './embedding.ts';
+import { timeDistributedDef, type TimeDistributedConfig } from './timeDistributed.ts';
 
 export type LayerConfig = DenseConfig | RescalingConfig | FlattenConfig | ReshapeConfig | DropoutConfig | ActivationConfig
   | Conv2dConfig | Conv1dConfig | Conv2dTransposeConfig | MaxPooling2dConfig | AveragePooling2dConfig
   | GlobalAveragePooling2dConfig | GlobalMaxPooling2dConfig | ZeroPadding2dConfig | UpSampling2dConfig
   | BatchNormalizationConfig | LayerNormalizationConfig
-  | SimpleRnnConfig | LstmConfig | GruConfig | BidirectionalConfig | EmbeddingConfig;
+  | SimpleRnnConfig | LstmConfig | GruConfig | BidirectionalConfig | EmbeddingConfig | TimeDistributedConfig;
 export type LayerType = LayerConfig['type'];
 
 export const LAYER_DEFS: Readonly<Record<LayerType, LayerDef>> = {
@@ -53,6 +54,7 @@ export const LAYER_DEFS: Readonly<Record<LayerType, LayerDef>> = {
   gru: gruDef as unknown as LayerDef,
   bidirectional: bidirectionalDef as unknown as LayerDef,
   embedding: embeddingDef as unknown as LayerDef,
+  timeDistributed: timeDistributedDef as unknown as LayerDef,
 };
 
 export const LAYER_TYPES = Object.keys(LAYER_DEFS) as LayerType[];

@@ -1,0 +1,15 @@
+export type { Dataset, ReadLimits, LabelOptions, DataFormatCode } from './types.ts';
+export { DataFormatError } from './dataFormatError.ts';
+export type { DataFormatLocation } from './dataFormatError.ts';
+export { parseNumber } from './parseNumber.ts';
+export { classCounts } from './classCounts.ts';
+export { readIdx, idxDataset, readIdxDataset } from './idx.ts';
+export type { IdxArray, IdxDtype, IdxDatasetOptions } from './idx.ts';
+export { CsvReader, readCsv, readCsvSync } from './csv.ts';
+export type { CsvOptions } from './csv.ts';
+export { readNpy, npyDataset } from './npy.ts';
+export type { NpyArray, NpyDtype, NpyDatasetOptions } from './npy.ts';
+export { readJsonDataset } from './json.ts';
+export type { JsonDatasetOptions } from './json.ts';
+export { readDataset, DATASET_FORMATS, DATASET_PARTS } from './readDataset.ts';
+export type { DatasetFormat, DatasetOptions } from './readDataset.ts';
