@@ -18,11 +18,9 @@
  * The data comes from `apt-get install dataset-fashion-mnist`; the script reads and
  * gunzips the IDX files (node:zlib) and the engine parses them (readIdx).
  */
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Sequential, readIdx, PLAIN_KERNELS } from '../src/engine/index.ts';
+import { Sequential, type IdxArray, PLAIN_KERNELS } from '../src/engine/index.ts';
+import { loadFashionMnist } from './fashion-mnist-data.ts';
 
 const { values } = parseArgs({
   options: {
@@ -37,15 +35,8 @@ const { values } = parseArgs({
   },
 });
 
-function load(name: string): ReturnType<typeof readIdx> {
-  return readIdx(new Uint8Array(gunzipSync(readFileSync(join(values.data, name)))));
-}
 
-const trainX = load('train-images-idx3-ubyte.gz');
-const trainY = load('train-labels-idx1-ubyte.gz');
-const testX = load('t10k-images-idx3-ubyte.gz');
-const testY = load('t10k-labels-idx1-ubyte.gz');
-console.log(`train ${trainX.shape.join('x')}, test ${testX.shape.join('x')}`);
+const { trainX, trainY, testX, testY } = loadFashionMnist(values.data);
 
 const model = Sequential.fromSpec({
   inputShape: [28, 28, 1],
@@ -72,7 +63,7 @@ model.compile({
 });
 console.log(model.summary({ batchSize }).text);
 // The images are [n, 28, 28]; the model takes [28, 28, 1] (channels-last): same bytes.
-const imageShape = (d: ReturnType<typeof readIdx>): number[] => [...d.shape, 1];
+const imageShape = (d: IdxArray): number[] => [...d.shape, 1];
 const evaluateTest = (): Record<string, number> =>
   model.evaluate({ data: testX.data, shape: imageShape(testX) }, { data: testY.data, shape: testY.shape }, { batchSize: 256 });
 let epochStart = 0;

@@ -16,11 +16,9 @@
  * The data comes from `apt-get install dataset-fashion-mnist`; the script reads and
  * gunzips the IDX files (node:zlib) and the engine parses them (readIdx).
  */
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Sequential, readIdx, wasmKernels, PLAIN_KERNELS } from '../src/engine/index.ts';
+import { Sequential, wasmKernels, PLAIN_KERNELS } from '../src/engine/index.ts';
+import { epochReporter, loadFashionMnist } from './fashion-mnist-data.ts';
 
 const { values } = parseArgs({
   options: {
@@ -33,15 +31,8 @@ const { values } = parseArgs({
   },
 });
 
-function load(name: string): ReturnType<typeof readIdx> {
-  return readIdx(new Uint8Array(gunzipSync(readFileSync(join(values.data, name)))));
-}
 
-const trainX = load('train-images-idx3-ubyte.gz');
-const trainY = load('train-labels-idx1-ubyte.gz');
-const testX = load('t10k-images-idx3-ubyte.gz');
-const testY = load('t10k-labels-idx1-ubyte.gz');
-console.log(`train ${trainX.shape.join('x')}, test ${testX.shape.join('x')}`);
+const { trainX, trainY, testX, testY } = loadFashionMnist(values.data);
 
 const model = Sequential.fromSpec({
   inputShape: [28, 28],
@@ -62,24 +53,9 @@ model.compile({
   metrics: ['accuracy'],
 });
 console.log(model.summary({ batchSize }).text);
-let epochStart = 0;
-let trainSeconds = 0;
-await model.fit(
-  { data: trainX.data, shape: trainX.shape },
-  { data: trainY.data, shape: trainY.shape },
-  {
-    epochs,
-    batchSize,
-    callbacks: {
-      onEpochBegin: () => { epochStart = performance.now(); },
-      onEpochEnd: (epoch, logs) => {
-        const s = (performance.now() - epochStart) / 1000;
-        trainSeconds += s;
-        console.log(`epoch ${epoch + 1}/${epochs}: loss ${logs.loss.toFixed(4)} accuracy ${logs.accuracy.toFixed(4)} (${s.toFixed(1)} s, ${Math.round(n / s)} samples/s)`);
-      },
-    },
-  },
-);
+const report = epochReporter(epochs, n);
+await model.fit({ data: trainX.data, shape: trainX.shape }, { data: trainY.data, shape: trainY.shape }, { epochs, batchSize, callbacks: report });
+const trainSeconds = report.seconds();
 const test = model.evaluate({ data: testX.data, shape: testX.shape }, { data: testY.data, shape: testY.shape }, { batchSize: 256 });
 console.log(`test loss ${test.loss.toFixed(4)}, test accuracy ${test.accuracy.toFixed(4)}`);
 console.log(`training: ${(epochs * n / trainSeconds).toFixed(0)} samples/s over ${epochs} epochs (${trainSeconds.toFixed(1)} s, one thread, ${values.kernels} kernels, batch ${batchSize})`);
