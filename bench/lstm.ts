@@ -10,10 +10,9 @@
  *
  *   node --import tsx bench/lstm.ts [--steps 200] [--batch 64] [--plain-steps 60]
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Rng, Sequential, wasmKernels, PLAIN_KERNELS, type MatmulKernelSet } from '../src/engine/index.ts';
+import { runTorch } from './torch.ts';
 
 const { values } = parseArgs({
   options: {
@@ -25,7 +24,6 @@ const { values } = parseArgs({
 const steps = Number(values.steps);
 const plainSteps = Number(values['plain-steps']);
 const batch = Number(values.batch);
-const PYTHON = '/usr/bin/python3';
 
 const spec = {
   inputShape: [28, 28],
@@ -52,15 +50,7 @@ async function trainyard(nSteps: number, kernels: MatmulKernelSet): Promise<numb
 }
 
 function torch(): { best: number; setting: string } | string {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return `PyTorch not available (${PYTHON} -c "import torch" failed)`;
-  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const script = fileURLToPath(new URL('./torch_lstm.py', import.meta.url));
-  const r = spawnSync(PYTHON, [script, String(steps), String(batch)], { encoding: 'utf8', env });
-  if (r.status !== 0) return `PyTorch run failed: ${r.stderr.trim().split('\n').pop() ?? ''}`;
-  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as { best: number; setting: string };
+  return runTorch<{ best: number; setting: string }>('./torch_lstm.py', [String(steps), String(batch)]);
 }
 
 console.log(`LSTM 64 over 28 steps of 28 features → dense 10, Adam, batch ${batch}, one thread`);

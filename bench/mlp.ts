@@ -10,10 +10,9 @@
  *
  *   node --import tsx bench/mlp.ts [--steps 600] [--batches 32,128]
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Rng, Sequential, wasmKernels, PLAIN_KERNELS, type MatmulKernelSet } from '../src/engine/index.ts';
+import { runTorch } from './torch.ts';
 
 const { values } = parseArgs({
   options: {
@@ -23,7 +22,6 @@ const { values } = parseArgs({
 });
 const steps = Number(values.steps);
 const batches = values.batches.split(',').map(Number);
-const PYTHON = '/usr/bin/python3';
 
 const spec = {
   inputShape: [784],
@@ -47,15 +45,7 @@ async function trainyard(batch: number, kernels?: MatmulKernelSet): Promise<numb
 }
 
 function torch(): Record<string, number> | string {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return `PyTorch not available (${PYTHON} -c "import torch" failed)`;
-  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const script = fileURLToPath(new URL('./torch_mlp.py', import.meta.url));
-  const r = spawnSync(PYTHON, [script, String(steps), ...batches.map(String)], { encoding: 'utf8', env });
-  if (r.status !== 0) return `PyTorch run failed: ${r.stderr.trim().split('\n').pop() ?? ''}`;
-  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as Record<string, number>;
+  return runTorch<Record<string, number>>('./torch_mlp.py', [String(steps), ...batches.map(String)]);
 }
 
 console.log(`MLP 784-128-10, Adam, ${steps} steps per batch size, one thread`);
