@@ -52,9 +52,10 @@ function apiDescription(): string {
 }
 
 export async function buildApp(deps: AppDeps): Promise<App> {
+  const bodyLimit = deps.bodyLimit ?? 10 * 1024 * 1024;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger | undefined,
-    bodyLimit: deps.bodyLimit ?? 10 * 1024 * 1024,
+    bodyLimit,
     requestTimeout: deps.requestTimeoutMs ?? 120_000,
     connectionTimeout: 0,
     keepAliveTimeout: 72_000,
@@ -76,7 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   // Bodies are JSON (and multipart for uploads): anything else is a 415, not a string to validate.
   app.removeContentTypeParser('text/plain');
-  registerErrorHandling(app);
+  registerErrorHandling(app, bodyLimit);
   app.addSchema(ErrorResponse);
 
   await app.register(swagger, {

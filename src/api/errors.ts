@@ -29,13 +29,16 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'unsupported_media_type',
 };
 
-export function toErrorBody(err: unknown): ErrorBody {
+export function toErrorBody(err: unknown, bodyLimit?: number): ErrorBody {
   if (err instanceof AppError) {
     return { statusCode: err.statusCode, code: err.code, message: err.message };
   }
   const fe = err as Partial<FastifyError> & { validation?: unknown; validationContext?: string };
   if (fe && fe.validation) {
     return { statusCode: 400, code: 'validation_failed', message: fe.message ?? 'invalid request' };
+  }
+  if (fe && fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && bodyLimit !== undefined) {
+    return { statusCode: 413, code: 'payload_too_large', message: `the request body is larger than ${bodyLimit} bytes (TRAINYARD_BODY_LIMIT); send less per request, e.g. a smaller batch of inputs` };
   }
   if (fe && typeof fe.code === 'string' && fe.code in FASTIFY_CODES) {
     const code = FASTIFY_CODES[fe.code];
@@ -53,9 +56,9 @@ export function toErrorBody(err: unknown): ErrorBody {
   return { statusCode: 500, code: 'internal', message: 'internal error' };
 }
 
-export function registerErrorHandling(app: App): void {
+export function registerErrorHandling(app: App, bodyLimit?: number): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const body = toErrorBody(err);
+    const body = toErrorBody(err, bodyLimit);
     if (body.statusCode >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code: body.code, msg: body.message }, 'request refused');
     return reply.status(body.statusCode).send(body);

@@ -54,7 +54,7 @@ test('malformed bodies, wrong content types and oversized bodies get 400, 415 an
   assertError(await t.app.inject({ method: 'POST', url: '/v1/models/validate', headers: { ...t.auth, 'content-type': 'application/json' }, payload: '{"inputShape": [' }), 400, 'bad_request');
   assertError(await t.app.inject({ method: 'POST', url: '/v1/models/validate', headers: { ...t.auth, 'content-type': 'text/plain' }, payload: 'hello' }), 415, 'unsupported_media_type');
   const big = JSON.stringify({ inputShape: [1], layers: [{ type: 'dense', units: 1, name: 'x'.repeat(11 * 1024 * 1024) }] });
-  assertError(await t.app.inject({ method: 'POST', url: '/v1/models/validate', headers: { ...t.auth, 'content-type': 'application/json' }, payload: big }), 413, 'payload_too_large');
+  assertError(await t.app.inject({ method: 'POST', url: '/v1/models/validate', headers: { ...t.auth, 'content-type': 'application/json' }, payload: big }), 413, 'payload_too_large', /larger than 10485760 bytes \(TRAINYARD_BODY_LIMIT\)/);
   assertError(await t.app.inject({ method: 'GET', url: '/v1/jobs/not-a-uuid', headers: t.auth }), 400, 'validation_failed', /params\/id/);
 });
 
