@@ -12,6 +12,8 @@ import {
   resolveMetric,
   summarizeSpec,
   EarlyStopping,
+  Augmenter,
+  parseAugmentConfig,
   SpecError,
   type SpecSummary,
 } from '../engine/index.ts';
@@ -66,6 +68,7 @@ export function admitJob(spec: unknown, config: TrainingConfig, dataset: Dataset
   }
   training.metrics.forEach((m, i) => engine('training', () => resolveMetric(m, loss, { path: `metrics[${i}]` })));
   if (training.earlyStopping) engine('training', () => new EarlyStopping(training.earlyStopping));
+  if (training.augment) engine('', () => new Augmenter(parseAugmentConfig(training.augment, 'training.augment'), summary.inputShape, 'training.augment'));
   if (training.earlyStopping && training.validationSplit === 0 && (training.earlyStopping.monitor ?? 'val_loss').startsWith('val_')) {
     throw new AppError('invalid_spec', `training.earlyStopping.monitor: ${training.earlyStopping.monitor ?? 'val_loss'} needs validation data; set training.validationSplit (for example 0.1) or monitor "loss"`);
   }

@@ -16,6 +16,7 @@ export * from './data/index.ts';
 export * from './layers/index.ts';
 export * from './model/index.ts';
 export * from './train/index.ts';
+export * from './augment/index.ts';
 export * from './init/index.ts';
 export * from './regularizers/index.ts';
 // losses/ and metrics/ both export these names: the loss functions keep them,

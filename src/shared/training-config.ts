@@ -44,6 +44,11 @@ export const TrainingConfigSchema = Type.Object(
     validationSplit: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0 })),
     classWeight: Type.Optional(Type.Record(Type.String({ pattern: '^[0-9]+$' }), Type.Number({ minimum: 0 }))),
     earlyStopping: Type.Optional(EarlyStoppingSchema),
+    augment: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'Image augmentation of training batches (seeded), e.g. {"flipHorizontal":true,"translate":0.1,"rotate":10,"cropPadding":4,"noise":0.05}.',
+      }),
+    ),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295, description: 'Fixes initialisation, shuffling and dropout; chosen at random (and recorded) when omitted.' })),
     checkpoints: Type.Optional(CheckpointPolicySchema),
     maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'Attempts (worker crashes included) before the job fails.' })),
@@ -64,6 +69,7 @@ export interface ResolvedTrainingConfig {
   validationSplit: number;
   classWeight?: Record<string, number>;
   earlyStopping?: Static<typeof EarlyStoppingSchema>;
+  augment?: Record<string, unknown>;
   seed: number;
   checkpoints: { keepLast: number; bestMetric: string; mode: 'min' | 'max' };
   maxAttempts: number;
@@ -84,6 +90,7 @@ export function resolveTrainingConfig(c: TrainingConfig, randomSeed: () => numbe
     validationSplit: c.validationSplit ?? 0,
     ...(c.classWeight ? { classWeight: c.classWeight } : {}),
     ...(c.earlyStopping ? { earlyStopping: c.earlyStopping } : {}),
+    ...(c.augment ? { augment: c.augment } : {}),
     seed: c.seed ?? randomSeed(),
     checkpoints: { keepLast: c.checkpoints?.keepLast ?? 3, bestMetric, mode },
     maxAttempts: c.maxAttempts ?? 3,

@@ -96,6 +96,8 @@ test('what cannot run is refused with 422 before it is queued, naming the reason
     ['too many params', { datasetId, model: { inputShape: [8], layers: [{ type: 'dense', units: 20_000 }, { type: 'dense', units: 3, activation: 'softmax' }] }, training }, 422, /parameters; this tenant's limit is 100000/],
     ['model and modelId', { datasetId, model: mlpSpec(), modelId: '00000000-0000-4000-8000-000000000000', training }, 400, /exactly one of "model"/],
     ['unknown field', { datasetId, model: mlpSpec(), training: { ...training, epochz: 3 } }, 400, /additional properties|epochz/],
+    ['augment on non-images', { datasetId, model: mlpSpec(), training: { ...training, augment: { flipHorizontal: true } } }, 422, /training\.augment: needs image inputs/],
+    ['bad augment field', { datasetId, model: mlpSpec(), training: { ...training, augment: { spin: 3 } } }, 422, /training\.augment/],
     ['epochs missing', { datasetId, model: mlpSpec(), training: { loss: 'mse' } }, 400, /epochs/],
   ];
   for (const [what, payload, status, message] of cases) {

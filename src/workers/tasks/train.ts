@@ -90,6 +90,7 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
       validationSplit: t.validationSplit,
       ...(t.classWeight ? { classWeight: t.classWeight } : {}),
       ...(t.earlyStopping ? { earlyStopping: t.earlyStopping } : {}),
+      ...(t.augment ? { augment: t.augment } : {}),
       callbacks: [reporter],
     });
     flush();
