@@ -19,6 +19,7 @@ export * from './train/index.ts';
 export * from './augment/index.ts';
 export * from './init/index.ts';
 export * from './regularizers/index.ts';
+export * from './gan/index.ts';
 // losses/ and metrics/ both export these names: the loss functions keep them,
 // the metric functions get a `Metric` suffix.
 export { meanSquaredError, meanAbsoluteError } from './losses/index.ts';

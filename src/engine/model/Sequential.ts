@@ -26,6 +26,7 @@ import type { History, Logs } from '../train/callbacks.ts';
 import { toDataset, type DataInput, type Dataset, type TensorLike } from '../train/data.ts';
 import { evaluateDataset } from '../train/evaluateDataset.ts';
 import { fitModel, type FitOptions } from '../train/fit.ts';
+import type { GradientStrategy } from '../train/gradientStrategy.ts';
 import { createLossHead, matchLoss, LOSSES, type LossHead, type LossName } from '../train/lossHeads.ts';
 import { resolveMetric } from '../metrics/resolveMetric.ts';
 import type { Metric } from '../metrics/metric.ts';
@@ -210,9 +211,19 @@ export class Sequential {
    * Zeroes the gradients, runs forward (training mode) and backward on one batch, and returns
    * the loss (Keras reduction: sum of weighted per-sample losses / batch, plus regularisation).
    * Gradients are left in each parameter's `grad`. Does not step the optimizer.
+   *
+   * For data parallelism, `slice` makes this batch one slice of a larger one: the loss and
+   * its gradient are divided by `slice.batch` (the whole batch's size) instead of `batch`,
+   * and the regularisation (penalty and gradient) is left out unless `slice.regularize`,
+   * so the slices' losses and gradients sum to the whole batch's (up to float rounding).
    */
-  computeGradients(x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null = null, training = true): number {
+  computeGradients(
+    x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null = null, training = true,
+    slice?: { readonly batch: number; readonly regularize: boolean },
+  ): number {
     const { lossHead } = this.requireCompiled();
+    const total = slice?.batch ?? batch;
+    if (!(Number.isInteger(total) && total >= batch)) throw new ModelStateError(`computeGradients: slice.batch (${total}) must be an integer >= batch (${batch})`);
     this.store.grads.fill(0);
     const out = this.forward(x, batch, training);
     const last = this.layers[this.layers.length - 1];
@@ -221,8 +232,12 @@ export class Sequential {
     const outSize = this.outputSize;
     const g = this.lossGrad.get(batch * outSize);
     const sum = lossHead.compute(input, y, batch, outSize, this.outputCols, weights, g);
-    let loss = sum / batch;
-    loss += this.regularizationPenalty(true);
+    if (total !== batch) {
+      const k = batch / total;
+      for (let i = 0, n = batch * outSize; i < n; i++) g[i] *= k;
+    }
+    let loss = sum / total;
+    if (slice?.regularize ?? true) loss += this.regularizationPenalty(true);
     if (!Number.isFinite(loss)) return loss;
     let dy: Float32Array | undefined = g;
     for (let i = this.layers.length - 1; i >= 0 && dy; i--) {
@@ -231,10 +246,28 @@ export class Sequential {
     return loss;
   }
 
-  /** One optimizer step on one batch; throws NonFiniteLossError (without stepping) on a NaN/inf loss. */
-  trainStep(x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null, epoch: number): number {
+  /**
+   * Backward after `forward(x, batch, true)`, from `dy` = dL/d(output) (or dL/d(logits) of the last
+   * layer's final activation with `fromLogits`). Accumulates (+=) into the parameter grads (it does
+   * not zero them) and, with `inputGrad`, returns dL/dx of the model's input (a buffer reused by the
+   * next backward), e.g. for a GAN's generator step through the discriminator.
+   */
+  backward(dy: Float32Array, batch: number, options: { fromLogits?: boolean; inputGrad?: boolean } = {}): Float32Array | undefined {
+    const last = this.layers.length - 1;
+    let g: Float32Array | undefined = dy;
+    for (let i = last; i >= 0 && g; i--) {
+      g = this.layers[i].backward(g, batch, options.inputGrad === true || this.hasParamsBelow[i], options.fromLogits === true && i === last);
+    }
+    return options.inputGrad === true ? g : undefined;
+  }
+
+  /**
+   * One optimizer step on one batch; throws NonFiniteLossError (without stepping) on a NaN/inf loss.
+   * `gradients` replaces `computeGradients` (e.g. data-parallel; see GradientStrategy).
+   */
+  trainStep(x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null, epoch: number, gradients?: GradientStrategy): number {
     const { optimizer } = this.requireCompiled();
-    const loss = this.computeGradients(x, y, batch, weights, true);
+    const loss = gradients ? gradients.computeGradients(x, y, batch, weights) : this.computeGradients(x, y, batch, weights, true);
     if (!Number.isFinite(loss)) throw new NonFiniteLossError(this.progress.step, epoch, loss);
     optimizer.step(this.store.params);
     this.progress.step++;

@@ -26,6 +26,7 @@ import { gather, sliceDataset, toDataset, type DataInput, type Dataset } from '.
 import { EarlyStopping, type EarlyStoppingConfig } from './earlyStopping.ts';
 import { evaluateDataset } from './evaluateDataset.ts';
 import type { FitHost } from './fitHost.ts';
+import type { GradientStrategy } from './gradientStrategy.ts';
 
 export interface FitOptions {
   epochs?: number;
@@ -43,6 +44,12 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Image augmentation of training batches, e.g. `{ flipHorizontal: true, translate: 0.1, rotate: 10, cropPadding: 4, noise: 0.05 }`. */
   augment?: AugmentOptions;
+  /**
+   * Replaces `model.computeGradients` for each training batch (e.g. data-parallel over
+   * threads, see src/workers/parallel/): it must leave the whole batch's gradient in the
+   * model's grads and return its loss; fit then steps the optimizer as usual.
+   */
+  gradients?: GradientStrategy;
 }
 
 const YIELD_MS = 50;
@@ -151,10 +158,10 @@ export async function fitModel(model: FitHost & { readonly lastOutput: Float32Ar
       gather(trainY, order, start, cnt, yb);
       augmenter?.apply(xb, cnt, rng);
       if (wb && classWeight) fillClassWeights(classWeight, yb, cnt, trainY.size, wb);
-      const loss = model.trainStep(xb, yb, cnt, wb, epoch);
+      const loss = model.trainStep(xb, yb, cnt, wb, epoch, o.gradients);
       if (metrics.length > 0) {
         const yt = yb.subarray(0, cnt * trainY.size);
-        const yp = model.lastOutput.subarray(0, cnt * outSize);
+        const yp = (o.gradients ?? model).lastOutput.subarray(0, cnt * outSize);
         for (const m of metrics) m.update(yt, yp, cnt);
       }
       lossSum += loss * cnt;

@@ -5,6 +5,7 @@ import type { Rng } from '../rng.ts';
 import type { LossHead } from './lossHeads.ts';
 import type { Metric } from '../metrics/metric.ts';
 import type { TrainingProgress } from './trainingProgress.ts';
+import type { GradientStrategy } from './gradientStrategy.ts';
 
 export interface FitHost {
   readonly layers: readonly Layer[];
@@ -20,7 +21,7 @@ export interface FitHost {
   stopTraining: boolean;
   createMetrics(names?: readonly string[]): Metric[];
   forward(x: Float32Array, batch: number, training: boolean): Float32Array;
-  trainStep(x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null, epoch: number): number;
+  trainStep(x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null, epoch: number, gradients?: GradientStrategy): number;
   regularizationPenalty(addGrads?: boolean): number;
   getWeights(): Float32Array;
   setWeights(w: Float32Array): void;

@@ -2,6 +2,7 @@ export type { Callback, Logs, History, BatchInfo, HookResult } from './callbacks
 export { EarlyStopping } from './earlyStopping.ts';
 export type { EarlyStoppingConfig, WeightsOwner } from './earlyStopping.ts';
 export type { FitOptions } from './fit.ts';
+export type { GradientStrategy } from './gradientStrategy.ts';
 export type { FitHost } from './fitHost.ts';
 export type { TrainingProgress } from './trainingProgress.ts';
 export { toDataset, sliceDataset, gather } from './data.ts';

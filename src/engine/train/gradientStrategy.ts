@@ -1,0 +1,15 @@
+/**
+ * The seam fit uses to compute a training batch's gradient (`FitOptions.gradients`).
+ * The default is the model's own `computeGradients`; a caller can substitute e.g. a
+ * data-parallel one that splits the batch over replicas sharing the weights and reduces
+ * their gradients into the model's grads (src/workers/parallel/ does, over threads).
+ */
+export interface GradientStrategy {
+  /**
+   * Same contract as `Sequential.computeGradients(x, y, batch, weights, true)`: leaves the
+   * whole batch's gradient in the model's grads and returns its loss (with regularisation).
+   */
+  computeGradients(x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null): number;
+  /** The predictions of the last batch (rows 0..batch), for the metrics. */
+  readonly lastOutput: Float32Array;
+}

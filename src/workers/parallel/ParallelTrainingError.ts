@@ -1,0 +1,9 @@
+/** A data-parallel training failure: bad options, an unsupported model, or an error in a helper thread. */
+export class ParallelTrainingError extends Error {
+  readonly code = 'PARALLEL_TRAINING';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'ParallelTrainingError';
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The layout of the SharedArrayBuffer control block the main training thread and its
+ * helper threads synchronise on (Atomics.wait / notify, no message per step).
+ *
+ *   ctrl[GEN]     step generation: the main thread bumps it (and notifies) to start a step
+ *   ctrl[CMD]     what the step is: COMPUTE or EXIT
+ *   ctrl[BATCH]   rows in the whole batch (the loss divisor)
+ *   ctrl[WEIGHTS] 1 when the batch has sample weights in the shared weight buffer
+ *   per helper h (1..threads-1), at helperBase(h):
+ *     +START, +END  its rows [start, end) of the batch
+ *     +DONE         the generation it finished last (the main thread waits on it)
+ *     +STATUS       OK, or ERROR with the message in the helper's error bytes
+ *     +ERROR_LEN    length of that message (UTF-8 bytes)
+ */
+export const GEN = 0;
+export const CMD = 1;
+export const BATCH = 2;
+export const WEIGHTS = 3;
+
+export const COMPUTE = 0;
+export const EXIT = 1;
+
+export const START = 0;
+export const END = 1;
+export const DONE = 2;
+export const STATUS = 3;
+export const ERROR_LEN = 4;
+
+export const OK = 0;
+export const ERROR = 1;
+
+const HEADER = 8;
+const PER_HELPER = 8;
+/** Bytes of error message each helper can report. */
+export const ERROR_BYTES = 2048;
+
+export function helperBase(h: number): number {
+  return HEADER + h * PER_HELPER;
+}
+
+export function controlInts(threads: number): number {
+  return HEADER + threads * PER_HELPER;
+}
+
+/** Spins this many polls before sleeping in Atomics.wait (a wake-up costs tens of microseconds). */
+export const SPIN = 4000;
+
+/** Waits until `ctrl[i]` is no longer `value`: a short spin, then Atomics.wait. */
+export function waitChange(ctrl: Int32Array, i: number, value: number): void {
+  for (let s = 0; s < SPIN; s++) if (Atomics.load(ctrl, i) !== value) return;
+  while (Atomics.load(ctrl, i) === value) Atomics.wait(ctrl, i, value);
+}

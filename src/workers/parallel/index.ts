@@ -1,0 +1,5 @@
+export { ParallelTrainer } from './ParallelTrainer.ts';
+export type { ParallelTrainerOptions } from './ParallelTrainer.ts';
+export { ParallelTrainingError } from './ParallelTrainingError.ts';
+export { fitParallel } from './fitParallel.ts';
+export type { ParallelFitOptions } from './fitParallel.ts';
