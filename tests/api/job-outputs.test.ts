@@ -172,7 +172,7 @@ test('checkpoints are listed with the latest and the best marked', async () => {
   assert.equal(c0.epoch, 1);
   assert.equal(c0.step, 8);
   assert.ok(!Number.isNaN(Date.parse(c0.createdAt)));
-  // The choice agrees with the repository's own.
+  // The route reports what the repository would load.
   for (const which of ['latest', 'best'] as const) {
     const repo = await findCheckpoint(t.db.prisma, job.jobId, which, { metric: 'val_loss', mode: 'min' });
     assert.equal(repo?.id, body[which]);

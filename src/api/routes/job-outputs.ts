@@ -13,7 +13,7 @@ import {
   PredictBody, PredictResponse, WEIGHTS_DESCRIPTION, WeightsJson, WeightsQuery,
 } from '../schemas/job-outputs.ts';
 import { decodeMetricCursor, encodeMetricCursor } from '../outputs/metric-cursor.ts';
-import { bestOf, bestRule, chooseCheckpoint, latestOf } from '../outputs/checkpoint-choice.ts';
+import { bestOf, bestRule, chooseCheckpoint, latestOf } from '../../db/repos/checkpoint-choice.ts';
 import { openSse, type SseStream } from '../outputs/sse.ts';
 import { START_CURSOR, metricPointJson, parseEventId, streamJobEvents } from '../outputs/job-events.ts';
 import { encodeWeightsFile } from '../outputs/weights-format.ts';
@@ -59,7 +59,7 @@ export async function jobOutputRoutes(app: App, opts: JobOutputOptions): Promise
   }
 
   async function checkpointBytes(jobId: string, c: CheckpointInfo): Promise<Uint8Array> {
-    const full = await findCheckpoint(prisma, jobId, { id: c.id });
+    const full = await findCheckpoint(prisma, jobId, c.id);
     if (!full) throw new AppError('not_found', `checkpoint ${c.id} was just rotated out; ask again`);
     return full.bytes;
   }

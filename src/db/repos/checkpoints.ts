@@ -4,8 +4,9 @@
  * the final one.
  */
 import { createHash } from 'node:crypto';
-import { Prisma, type PrismaClient } from '../generated/client.ts';
+import type { Prisma, PrismaClient } from '../generated/client.ts';
 import { LeaseLostError } from './jobs.ts';
+import { bestOf, chooseCheckpoint, type BestRule, type CheckpointSelector } from './checkpoint-choice.ts';
 
 export interface NewCheckpoint {
   attempt: number;
@@ -63,49 +64,32 @@ export async function commitCheckpoint(prisma: PrismaClient, jobId: string, leas
       },
       select: INFO,
     });
-    const keep = new Set<string>();
-    const last = await tx.checkpoint.findMany({ where: { jobId }, orderBy: [{ step: 'desc' }, { createdAt: 'desc' }], take: Math.max(1, retention.keepLast), select: { id: true } });
-    for (const r of last) keep.add(r.id);
-    const best = retention.best ? await bestCheckpointId(tx, jobId, retention.best) : null;
-    if (best) keep.add(best);
-    await tx.checkpoint.deleteMany({ where: { jobId, kind: { not: 'final' }, id: { notIn: [...keep] } } });
+    // Keep the last N, the best, and every final checkpoint; the rest go.
+    const all = (await tx.checkpoint.findMany({ where: { jobId }, select: INFO })).map(toInfo);
+    const keep = new Set(all.slice().sort((x, y) => y.step - x.step || y.createdAt.getTime() - x.createdAt.getTime()).slice(0, Math.max(1, retention.keepLast)).map((c) => c.id));
+    const best = bestOf(all, retention.best);
+    if (best) keep.add(best.id);
+    const drop = all.filter((c) => c.kind !== 'final' && !keep.has(c.id)).map((c) => c.id);
+    if (drop.length > 0) await tx.checkpoint.deleteMany({ where: { id: { in: drop } } });
     return toInfo(row);
   });
 }
 
-async function bestCheckpointId(tx: Prisma.TransactionClient, jobId: string, best: { metric: string; mode: 'min' | 'max' }): Promise<string | null> {
-  const order = best.mode === 'min' ? Prisma.sql`ASC` : Prisma.sql`DESC`;
-  const rows = await tx.$queryRaw<Array<{ id: string }>>`
-    SELECT id FROM checkpoint
-     WHERE job_id = ${jobId}::uuid
-       AND jsonb_typeof(metrics -> ${best.metric}) = 'number'
-     ORDER BY (metrics ->> ${best.metric})::float8 ${order}, step DESC
-     LIMIT 1`;
-  return rows[0]?.id ?? null;
-}
 
 export async function listCheckpoints(prisma: PrismaClient, jobId: string): Promise<CheckpointInfo[]> {
   const rows = await prisma.checkpoint.findMany({ where: { jobId }, orderBy: [{ step: 'asc' }, { createdAt: 'asc' }], select: INFO });
   return rows.map(toInfo);
 }
 
-/** 'latest', 'best' (by the job's monitored metric) or a checkpoint id; null when there is none. */
+/** 'latest', 'best' (by the job's monitored metric) or a checkpoint id, with its bytes; null when there is none. */
 export async function findCheckpoint(
   prisma: PrismaClient,
   jobId: string,
-  which: 'latest' | 'best' | { id: string },
-  best?: { metric: string; mode: 'min' | 'max' },
+  which: CheckpointSelector,
+  best?: BestRule,
 ): Promise<(CheckpointInfo & { bytes: Uint8Array }) | null> {
-  let id: string | null;
-  if (which === 'latest') {
-    id = (await prisma.checkpoint.findFirst({ where: { jobId }, orderBy: [{ step: 'desc' }, { createdAt: 'desc' }], select: { id: true } }))?.id ?? null;
-  } else if (which === 'best') {
-    id = best ? await prisma.$transaction((tx) => bestCheckpointId(tx, jobId, best)) : null;
-    if (id === null) return findCheckpoint(prisma, jobId, 'latest');
-  } else {
-    id = which.id;
-  }
-  if (id === null) return null;
-  const row = await prisma.checkpoint.findFirst({ where: { id, jobId }, select: { ...INFO, bytes: true } });
-  return row ? { ...toInfo(row), bytes: row.bytes } : null;
+  const chosen = chooseCheckpoint(await listCheckpoints(prisma, jobId), which, best);
+  if (!chosen) return null;
+  const row = await prisma.checkpoint.findFirst({ where: { id: chosen.id, jobId }, select: { bytes: true } });
+  return row ? { ...chosen, bytes: row.bytes } : null;
 }

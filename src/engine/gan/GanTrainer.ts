@@ -173,39 +173,45 @@ export class GanTrainer {
     return src.subarray(0, batch * this.dOutSize);
   }
 
-  /** Forward of G in training mode without touching its moving statistics (they are restored). */
-  private generateForD(batch: number): Float32Array {
+  /**
+   * Computes the discriminator loss bce(D(real), 1) + bce(D(G(z)), 0) on `batch` real samples and
+   * `batch` latent vectors `z`, leaving dL/dθ_D in the discriminator's grads (G is left unchanged).
+   * Does not step. Returns the loss and D's accuracy on the real and the fake half.
+   */
+  discriminatorGradients(real: Float32Array, z: Float32Array, batch: number): { dLoss: number; accReal: number; accFake: number } {
     const g = this.generator;
+    const d = this.discriminator;
     const saved = g.storage.bufferValues.length > 0 ? g.storage.bufferValues.slice() : null;
-    const fake = g.forward(this.noise(batch), batch, true);
+    const fake = g.forward(z, batch, true);
     if (saved) g.storage.bufferValues.set(saved);
-    return fake;
+    d.storage.grads.fill(0);
+    const n = batch * this.dOutSize;
+    const gr = this.grad(n);
+    d.forward(real, batch, true);
+    const r = bceLogitsMean(this.dLogits(batch), n, 1, gr);
+    d.backward(gr, batch, { fromLogits: this.dSigmoid });
+    d.forward(fake, batch, true);
+    const f = bceLogitsMean(this.dLogits(batch), n, 0, gr);
+    const dLoss = r.loss + f.loss;
+    if (Number.isFinite(dLoss)) d.backward(gr, batch, { fromLogits: this.dSigmoid });
+    return { dLoss, accReal: r.accuracy, accFake: f.accuracy };
   }
 
   /**
-   * One discriminator update on `real` (batch samples); returns its loss and accuracies.
-   * Throws NonFiniteLossError without updating when the loss is not finite.
+   * One discriminator update on `real` (batch samples) and fresh noise; returns its loss and accuracies.
+   * Throws NonFiniteLossError without updating (weights, optimizer, moving statistics) when the loss is not finite.
    */
   discriminatorStep(real: Float32Array, batch: number, epoch = this.progress.epoch): { dLoss: number; accReal: number; accFake: number } {
     const d = this.discriminator;
-    const fake = this.generateForD(batch);
-    d.storage.grads.fill(0);
-    const n = batch * this.dOutSize;
-    d.forward(real, batch, true);
-    const gReal = this.grad(n);
-    const r = bceLogitsMean(this.dLogits(batch), n, 1, gReal);
-    d.backward(gReal, batch, { fromLogits: this.dSigmoid });
-    d.forward(fake, batch, true);
-    const gFake = this.grad(n);
-    const f = bceLogitsMean(this.dLogits(batch), n, 0, gFake);
-    const dLoss = r.loss + f.loss;
-    if (!Number.isFinite(dLoss)) {
+    const saved = d.storage.bufferValues.slice();
+    const res = this.discriminatorGradients(real, this.noise(batch), batch);
+    if (!Number.isFinite(res.dLoss)) {
       d.storage.grads.fill(0);
-      throw new NonFiniteLossError(this.progress.step, epoch, dLoss);
+      d.storage.bufferValues.set(saved);
+      throw new NonFiniteLossError(this.progress.step, epoch, res.dLoss);
     }
-    d.backward(gFake, batch, { fromLogits: this.dSigmoid });
     this.discriminatorOptimizer.step(d.params);
-    return { dLoss, accReal: r.accuracy, accFake: f.accuracy };
+    return res;
   }
 
   /**
@@ -231,10 +237,16 @@ export class GanTrainer {
     return loss;
   }
 
-  /** One generator update on fresh noise; throws NonFiniteLossError without updating on a non-finite loss. */
+  /** One generator update on fresh noise; throws NonFiniteLossError without updating anything in G on a non-finite loss. */
   generatorStep(batch: number, epoch = this.progress.epoch): number {
+    const g = this.generator;
+    const saved = g.storage.bufferValues.slice();
     const loss = this.generatorGradients(this.noise(batch), batch);
-    if (!Number.isFinite(loss)) throw new NonFiniteLossError(this.progress.step, epoch, loss);
+    if (!Number.isFinite(loss)) {
+      g.storage.grads.fill(0);
+      g.storage.bufferValues.set(saved);
+      throw new NonFiniteLossError(this.progress.step, epoch, loss);
+    }
     this.generatorOptimizer.step(this.generator.params);
     return loss;
   }

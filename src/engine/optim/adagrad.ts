@@ -28,14 +28,14 @@ export class Adagrad extends BaseOptimizer {
     this.weightDecay = o.weightDecay ?? 0;
   }
 
-  protected update(p: Parameter, lr: number, scale: number, _t: number): void {
+  protected update(p: Parameter, lr: number, scale: number, _t: number, from = 0, to = p.value.length): void {
     const w = p.value;
     const grad = p.grad;
     const cv = this.clipvalue;
     const eps = this.epsilon;
     const wd = p.decay === false ? 0 : this.weightDecay;
     const sum = this.slot(p, 'sum', this.initialAccumulatorValue);
-    for (let i = 0; i < w.length; i++) {
+    for (let i = from; i < to; i++) {
       let g = grad[i] * scale;
       if (g > cv) g = cv;
       else if (g < -cv) g = -cv;

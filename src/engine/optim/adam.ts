@@ -41,7 +41,7 @@ export class Adam extends BaseOptimizer {
     this.weightDecay = o.weightDecay ?? 0;
   }
 
-  protected update(p: Parameter, lr: number, scale: number, t: number): void {
+  protected update(p: Parameter, lr: number, scale: number, t: number, from = 0, to = p.value.length): void {
     const w = p.value;
     const grad = p.grad;
     const cv = this.clipvalue;
@@ -56,7 +56,7 @@ export class Adam extends BaseOptimizer {
     const vmax = this.amsgrad ? this.slot(p, 'max_exp_avg_sq') : null;
     const stepSize = lr / (1 - Math.pow(b1, t));
     const bc2Sqrt = Math.sqrt(1 - Math.pow(b2, t));
-    for (let i = 0; i < w.length; i++) {
+    for (let i = from; i < to; i++) {
       let g = grad[i] * scale;
       if (g > cv) g = cv;
       else if (g < -cv) g = -cv;

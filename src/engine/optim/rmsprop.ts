@@ -38,7 +38,7 @@ export class Rmsprop extends BaseOptimizer {
     this.weightDecay = o.weightDecay ?? 0;
   }
 
-  protected update(p: Parameter, lr: number, scale: number, _t: number): void {
+  protected update(p: Parameter, lr: number, scale: number, _t: number, from = 0, to = p.value.length): void {
     const w = p.value;
     const grad = p.grad;
     const cv = this.clipvalue;
@@ -49,7 +49,7 @@ export class Rmsprop extends BaseOptimizer {
     const sq = this.slot(p, 'square_avg');
     const ga = this.centered ? this.slot(p, 'grad_avg') : null;
     const buf = mu > 0 ? this.slot(p, 'momentum_buffer') : null;
-    for (let i = 0; i < w.length; i++) {
+    for (let i = from; i < to; i++) {
       let g = grad[i] * scale;
       if (g > cv) g = cv;
       else if (g < -cv) g = -cv;

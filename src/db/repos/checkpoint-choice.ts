@@ -1,11 +1,11 @@
 /**
- * Which of a job's checkpoints a request means ('latest', 'best' or an id),
- * decided from the listing alone (no checkpoint bytes are read), with the same
- * rules as the repository's `findCheckpoint`: latest = highest step (then newest);
- * best = the job's `checkpoints.bestMetric` (a number in the checkpoint's metrics)
- * ordered by its mode, ties to the higher step; no best falls back to latest.
+ * The one definition of which checkpoint is the latest and which is the best,
+ * decided from the listing alone (no checkpoint bytes are read): latest =
+ * highest step (then newest); best = the job's `checkpoints.bestMetric` (a
+ * number in the checkpoint's metrics) ordered by its mode, ties to the higher
+ * step; no best falls back to latest. Retention and downloads both use it.
  */
-import type { CheckpointInfo } from '../../db/repos/checkpoints.ts';
+import type { CheckpointInfo } from './checkpoints.ts';
 import type { ResolvedTrainingConfig } from '../../shared/training-config.ts';
 
 export type CheckpointSelector = 'latest' | 'best' | string;

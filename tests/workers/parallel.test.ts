@@ -1,0 +1,114 @@
+/**
+ * Data-parallel training over threads (src/workers/parallel): 2 threads follow the
+ * single-thread loss trajectory within float tolerance; a fixed seed and thread count is
+ * bit-reproducible; close() ends every helper; a helper's error surfaces in fit.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng, Sequential, type Callback } from '../../src/engine/index.ts';
+import { ParallelTrainer, ParallelTrainingError, fitParallel } from '../../src/workers/parallel/index.ts';
+
+const spec = {
+  inputShape: [20],
+  layers: [
+    { type: 'dense', units: 32, activation: 'relu' },
+    { type: 'dense', units: 5, activation: 'softmax' },
+  ],
+};
+const N = 20 * 32;
+const rng = new Rng(11);
+const x = new Float32Array(N * 20).map(() => rng.normal());
+const y = new Float32Array(N).map(() => rng.int(5));
+
+function model(s: unknown = spec): Sequential {
+  const m = Sequential.fromSpec(s, { seed: 21 });
+  m.compile({ optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+/** Per-step losses of one epoch of 20 steps (batch 32). */
+async function trajectory(threads: number, s: unknown = spec): Promise<{ losses: number[]; weights: Float32Array; accuracy: number }> {
+  const m = model(s);
+  const losses: number[] = [];
+  let last = 0;
+  const cb: Callback = {
+    onBatchEnd(b, logs) {
+      // logs.loss is the running mean: recover each step's loss.
+      const step = logs.loss * (b + 1) - last;
+      last = logs.loss * (b + 1);
+      losses.push(step);
+    },
+  };
+  const h = await fitParallel(m, { data: x, shape: [N, 20] }, { data: y, shape: [N] }, { threads, batchSize: 32, epochs: 1, callbacks: cb });
+  return { losses, weights: m.getWeights(), accuracy: h.history.accuracy[0] };
+}
+
+test('2 threads follow the 1-thread loss trajectory over 20 steps', async () => {
+  const one = await trajectory(1);
+  const two = await trajectory(2);
+  assert.equal(one.losses.length, 20);
+  assert.equal(two.losses.length, 20);
+  for (let i = 0; i < 20; i++) assert.ok(Math.abs(one.losses[i] - two.losses[i]) < 1e-4, `step ${i}: ${one.losses[i]} vs ${two.losses[i]}`);
+  let d = 0;
+  for (let i = 0; i < one.weights.length; i++) d = Math.max(d, Math.abs(one.weights[i] - two.weights[i]));
+  assert.ok(d < 1e-3, `weights differ by ${d}`);
+  assert.ok(Math.abs(one.accuracy - two.accuracy) < 0.01, 'the metrics see every slice\'s predictions');
+});
+
+test('a fixed seed and thread count is bit-reproducible (with dropout)', async () => {
+  const withDropout = { ...spec, layers: [spec.layers[0], { type: 'dropout', rate: 0.3 }, spec.layers[1]] };
+  const a = await trajectory(2, withDropout);
+  const b = await trajectory(2, withDropout);
+  assert.deepEqual(a.losses, b.losses);
+  assert.deepEqual(a.weights, b.weights);
+  const c = await trajectory(3);
+  const d = await trajectory(3);
+  assert.deepEqual(c.weights, d.weights);
+});
+
+test('a batch smaller than the thread count and a short last batch work', async () => {
+  const m = model();
+  const t = await ParallelTrainer.create(m, { threads: 3, batchSize: 7 });
+  try {
+    const h = await m.fit({ data: x.subarray(0, 9 * 20), shape: [9, 20] }, { data: y.subarray(0, 9), shape: [9] }, { batchSize: 7, gradients: t });
+    assert.ok(Number.isFinite(h.history.loss[0]));
+    const l = m.trainStep(x, y, 2, null, 0, t);
+    assert.ok(Number.isFinite(l));
+    assert.throws(() => t.computeGradients(x, y, 8, null), ParallelTrainingError);
+  } finally {
+    await t.close();
+  }
+});
+
+test('close() ends every helper thread; a closed trainer refuses work', async () => {
+  const m = model();
+  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32 });
+  const workers = (t as unknown as { workers: { threadId: number }[] }).workers;
+  assert.equal(workers.length, 1);
+  const w = workers[0];
+  await t.close();
+  assert.equal(w.threadId, -1, 'the helper has exited');
+  assert.throws(() => t.computeGradients(x, y, 32, null), /closed/);
+  await t.close();
+});
+
+test('an error in a helper thread surfaces as a ParallelTrainingError from fit', async () => {
+  const m = model();
+  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, failAtStep: 3 });
+  try {
+    await assert.rejects(
+      m.fit({ data: x, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t }),
+      (e: unknown) => e instanceof ParallelTrainingError && /helper thread 1: Error: helper 1: injected failure at step 3/.test(e.message),
+    );
+    assert.equal(m.progress.step, 2, 'the failing step is not applied');
+  } finally {
+    await t.close();
+  }
+});
+
+test('models with batchNormalization are refused for more than one thread', async () => {
+  const bn = { ...spec, layers: [spec.layers[0], { type: 'batchNormalization' }, spec.layers[1]] };
+  await assert.rejects(ParallelTrainer.create(model(bn), { threads: 2, batchSize: 32 }), /batchNormalization/);
+  const t = await ParallelTrainer.create(model(bn), { threads: 1, batchSize: 32 });
+  await t.close();
+});
