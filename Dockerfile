@@ -6,6 +6,7 @@ WORKDIR /app
 ENV PRISMA_SCHEMA_ENGINE_BINARY=/bin/false
 COPY package.json package-lock.json ./
 COPY prisma ./prisma
+COPY prisma.config.ts ./
 COPY scripts ./scripts
 RUN npm ci
 COPY tsconfig.json ./

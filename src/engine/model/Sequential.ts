@@ -80,6 +80,8 @@ export class Sequential {
   /** Set to true (e.g. from a callback) to stop fit after the current batch. */
   stopTraining = false;
   optimizer: Optimizer | null = null;
+  /** The optimizer config given to compile (null when it was an Optimizer instance), e.g. for another thread to build the same. */
+  optimizerConfig: unknown = null;
   lossName: LossName | null = null;
   lossHead: LossHead | null = null;
   metricNames: string[] = [];
@@ -166,6 +168,7 @@ export class Sequential {
   compile(options: CompileOptions): void {
     const opt = options.optimizer;
     this.optimizer = isOptimizer(opt) ? opt : createOptimizer(opt, 'optimizer');
+    this.optimizerConfig = isOptimizer(opt) ? null : opt;
     if (typeof options.loss !== 'string') throw new SpecError('loss', `must be a loss name; valid: ${LOSSES.join(', ')}`);
     const loss = matchLoss(options.loss);
     if (loss === undefined) throw new SpecError('loss', `unknown loss ${JSON.stringify(options.loss)}; valid: ${LOSSES.join(', ')}`);
@@ -269,7 +272,8 @@ export class Sequential {
     const { optimizer } = this.requireCompiled();
     const loss = gradients ? gradients.computeGradients(x, y, batch, weights) : this.computeGradients(x, y, batch, weights, true);
     if (!Number.isFinite(loss)) throw new NonFiniteLossError(this.progress.step, epoch, loss);
-    optimizer.step(this.store.params);
+    if (gradients?.step) gradients.step();
+    else optimizer.step(this.store.params);
     this.progress.step++;
     return loss;
   }

@@ -39,6 +39,8 @@ export abstract class BaseOptimizer implements Optimizer {
   /** Infinity when not clipping by value. */
   protected readonly clipvalue: number;
   private scales = new Float64Array(0);
+  /** Where slot buffers are allocated (see shareSlots). */
+  private slotAllocator: (n: number) => Float32Array = (n) => new Float32Array(n);
 
   protected constructor(o: BaseOptimizerOptions, defaultLr: number) {
     const lr = o.learningRate ?? defaultLr;
@@ -68,8 +70,61 @@ export abstract class BaseOptimizer implements Optimizer {
     for (let k = 0; k < params.length; k++) this.update(params[k], lr, this.scales[k], t);
   }
 
-  /** Update one parameter in place. `scale` is the clip-by-norm factor (1 when unclipped). */
-  protected abstract update(p: Parameter, lr: number, scale: number, t: number): void;
+  /**
+   * Update one parameter in place, elements [from, to) only (default: all). `scale` is the
+   * clip-by-norm factor (1 when unclipped). Every update is elementwise.
+   */
+  protected abstract update(p: Parameter, lr: number, scale: number, t: number, from?: number, to?: number): void;
+
+  /**
+   * Range stepping, for callers that split one update over threads (data parallelism):
+   * `beginRangeStep()` does step()'s bookkeeping (learning rate, step counter) and returns
+   * the learning rate and step number to pass to `updateRange`, which updates the elements
+   * [from, to) of the parameters laid end to end. Covering [0, total) once, split any way,
+   * gives exactly step()'s result. Null (use step()) when clipping by norm, which needs the
+   * whole gradient before any element is updated.
+   */
+  beginRangeStep(): { lr: number; t: number } | null {
+    if (this.clipnorm !== undefined || this.globalClipnorm !== undefined) return null;
+    const lr = this.learningRate;
+    this.iterations += 1;
+    return { lr, t: this.iterations };
+  }
+
+  updateRange(params: readonly Parameter[], lr: number, t: number, from: number, to: number): void {
+    let off = 0;
+    for (const p of params) {
+      const n = p.value.length;
+      const a = Math.max(from, off) - off;
+      const b = Math.min(to, off + n) - off;
+      if (a < b) this.update(p, lr, 1, t, a, b);
+      off += n;
+    }
+  }
+
+  /**
+   * Creates every slot of `params` now, moves all slots into arrays from `allocate` (e.g.
+   * SharedArrayBuffers; later slots too) and returns them by key, so that an optimizer of
+   * the same config on another thread can `attachSlots` them and `updateRange` its share.
+   */
+  shareSlots(params: readonly Parameter[], allocate: (n: number) => Float32Array): Record<string, Float32Array> {
+    for (const p of params) this.update(p, 0, 1, 1, 0, 0); // allocates the slots, updates nothing
+    this.slotAllocator = allocate;
+    const out: Record<string, Float32Array> = {};
+    for (const [k, v] of this.slots) {
+      const a = allocate(v.length);
+      a.set(v);
+      this.slots.set(k, a);
+      out[k] = a;
+    }
+    return out;
+  }
+
+  /** Uses another optimizer's shared slots (from `shareSlots`) as this one's. */
+  attachSlots(slots: Readonly<Record<string, Float32Array>>): void {
+    this.slots.clear();
+    for (const [k, v] of Object.entries(slots)) this.slots.set(k, v);
+  }
 
   private computeClipScales(params: readonly Parameter[]): void {
     const s = this.scales;
@@ -94,8 +149,8 @@ export abstract class BaseOptimizer implements Optimizer {
     const key = `${p.name}.${name}`;
     let buf = this.slots.get(key);
     if (buf === undefined) {
-      buf = new Float32Array(p.value.length);
-      if (init !== 0) buf.fill(init);
+      buf = this.slotAllocator(p.value.length);
+      buf.fill(init);
       this.slots.set(key, buf);
     } else if (buf.length !== p.value.length) {
       throw new RangeError(
@@ -132,7 +187,11 @@ export abstract class BaseOptimizer implements Optimizer {
     }
     this.iterations = state.step;
     this.slots.clear();
-    for (const [k, v] of Object.entries(state.slots)) this.slots.set(k, Float32Array.from(v));
+    for (const [k, v] of Object.entries(state.slots)) {
+      const a = this.slotAllocator(v.length);
+      a.set(v);
+      this.slots.set(k, a);
+    }
     if (this.plateau) {
       const p: Record<string, number> = {};
       for (const [k, v] of Object.entries(state.scalars)) if (k.startsWith('plateau.')) p[k.slice(8)] = v;

@@ -39,4 +39,9 @@ export interface Optimizer {
   onEpochEnd?(logs: Readonly<Record<string, number>>): void;
   getState(): OptimizerState;
   setState(state: OptimizerState): void;
+  /** Range stepping for data parallelism (BaseOptimizer implements these; see there). */
+  beginRangeStep?(): { lr: number; t: number } | null;
+  updateRange?(params: readonly Parameter[], lr: number, t: number, from: number, to: number): void;
+  shareSlots?(params: readonly Parameter[], allocate: (n: number) => Float32Array): Record<string, Float32Array>;
+  attachSlots?(slots: Readonly<Record<string, Float32Array>>): void;
 }

@@ -12,4 +12,9 @@ export interface GradientStrategy {
   computeGradients(x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null): number;
   /** The predictions of the last batch (rows 0..batch), for the metrics. */
   readonly lastOutput: Float32Array;
+  /**
+   * When present, trainStep calls it instead of `optimizer.step(params)` after a finite
+   * loss (e.g. to finish the gradient reduction and update the weights in parallel).
+   */
+  step?(): void;
 }
