@@ -11,7 +11,8 @@
  *   node --import tsx bench/mlp.ts [--steps 600] [--batches 32,128]
  */
 import { parseArgs } from 'node:util';
-import { Rng, Sequential, wasmKernels, PLAIN_KERNELS, type MatmulKernelSet } from '../src/engine/index.ts';
+import { wasmKernels, PLAIN_KERNELS, type MatmulKernelSet } from '../src/engine/index.ts';
+import { trainyardMlp } from './trainyard-mlp.ts';
 import { runTorch } from './torch.ts';
 
 const { values } = parseArgs({
@@ -23,26 +24,7 @@ const { values } = parseArgs({
 const steps = Number(values.steps);
 const batches = values.batches.split(',').map(Number);
 
-const spec = {
-  inputShape: [784],
-  layers: [{ type: 'dense', units: 128, activation: 'relu' }, { type: 'dense', units: 10, activation: 'softmax' }],
-};
-
-async function trainyard(batch: number, kernels?: MatmulKernelSet): Promise<number> {
-  const n = steps * batch;
-  const rng = new Rng(1);
-  const x = new Float32Array(n * 784);
-  for (let i = 0; i < x.length; i++) x[i] = rng.float();
-  const y = new Float32Array(n);
-  for (let i = 0; i < n; i++) y[i] = rng.int(10);
-  const model = Sequential.fromSpec(spec, { seed: 0, ...(kernels ? { kernels } : {}) });
-  model.compile({ optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparseCategoricalCrossentropy' });
-  const warm = Math.min(20, steps) * batch;
-  await model.fit({ data: x.subarray(0, warm * 784), shape: [warm, 784] }, { data: y.subarray(0, warm), shape: [warm] }, { batchSize: batch });
-  const t = performance.now();
-  await model.fit({ data: x, shape: [n, 784] }, { data: y, shape: [n] }, { batchSize: batch, epochs: 1 });
-  return n / ((performance.now() - t) / 1000);
-}
+const trainyard = (batch: number, kernels?: MatmulKernelSet): Promise<number> => trainyardMlp(steps, batch, kernels);
 
 function torch(): Record<string, number> | string {
   return runTorch<Record<string, number>>('./torch_mlp.py', [String(steps), ...batches.map(String)]);
