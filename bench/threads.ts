@@ -1,16 +1,25 @@
 /**
  * Data-parallel training over threads (src/workers/parallel): samples/s of the same fit
  * with 1 thread and with 2 (ParallelTrainer: the main thread + one helper on the shared
- * weights), and the ratio, in one run. MLP 784-128-10 (Adam) at batch 128 and 32, and the
- * small CNN of bench/cnn.ts at batch 128. The machine's other load skews the ratio: run it
- * a few times and note `uptime`.
+ * weights, the optimizer update split too), and the ratio, in one run. MLP 784-128-10
+ * (Adam) at batch 128 and 32, and the CNN of bench/cnn.ts at batch 128 (fewer steps).
  *
- *   node --import tsx bench/threads.ts [--steps 300] [--batches 128,32] [--threads 2] [--no-cnn]
+ * The ratio depends on the cores actually free: the run first measures the machine's
+ * current two-thread capacity (the same pure-JS loop in 1 worker, then in 2 at once) and
+ * prints it beside the load average; a ratio near that capacity is as good as it gets.
+ * It also prints, per MLP batch size, the work split alone, timed in one thread (so other
+ * load barely matters): one thread's share of a 2-thread step (half the rows, half the
+ * reduction and optimizer update) against the whole 1-thread step: the speedup 2 free cores
+ * would give before synchronisation costs (~25 us per step measured, 2 notify/wait rounds).
+ *
+ *   node --import tsx bench/threads.ts [--steps 300] [--batches 128,32] [--threads 2] [--no-cnn] [--repeat 1]
  */
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
-import { Rng, Sequential } from '../src/engine/index.ts';
+import { Worker } from 'node:worker_threads';
+import { Rng, Sequential, sharedFloat32 } from '../src/engine/index.ts';
 import { ParallelTrainer } from '../src/workers/parallel/index.ts';
+import { reduceRange } from '../src/workers/parallel/ranges.ts';
 
 const { values } = parseArgs({
   options: {
@@ -18,6 +27,7 @@ const { values } = parseArgs({
     batches: { type: 'string', default: '128,32' },
     threads: { type: 'string', default: '2' },
     'no-cnn': { type: 'boolean', default: false },
+    repeat: { type: 'string', default: '1' },
   },
 });
 const steps = Number(values.steps);
@@ -28,15 +38,30 @@ const MLP = {
   inputShape: [784],
   layers: [{ type: 'dense', units: 128, activation: 'relu' }, { type: 'dense', units: 10, activation: 'softmax' }],
 };
+/** bench/cnn.ts's model. */
 const CNN = {
   inputShape: [28, 28, 1],
   layers: [
-    { type: 'conv2d', filters: 8, kernelSize: 3, activation: 'relu' },
-    { type: 'maxPooling2d', poolSize: 2 },
+    { type: 'conv2d', filters: 16, kernelSize: 3, activation: 'relu', padding: 'same' },
+    { type: 'maxPooling2d' },
+    { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu', padding: 'same' },
+    { type: 'maxPooling2d' },
     { type: 'flatten' },
     { type: 'dense', units: 10, activation: 'softmax' },
   ],
 };
+
+/** Throughput of `threads` copies of a fixed pure-JS loop run at once, relative to one. */
+async function capacity(threads: number): Promise<number> {
+  const code = `const { parentPort } = require('node:worker_threads'); let s = 0; for (let i = 0; i < 1.5e8; i++) s += i % 7; parentPort.postMessage(s);`;
+  const run = async (n: number): Promise<number> => {
+    const t = performance.now();
+    await Promise.all(Array.from({ length: n }, () => new Promise((r) => new Worker(code, { eval: true }).once('message', r))));
+    return performance.now() - t;
+  };
+  const one = await run(1);
+  return (threads * one) / (await run(threads));
+}
 
 async function samplesPerSecond(spec: unknown, inSize: number, batch: number, nThreads: number, nSteps: number): Promise<number> {
   const n = nSteps * batch;
@@ -61,12 +86,53 @@ async function samplesPerSecond(spec: unknown, inSize: number, batch: number, nT
   }
 }
 
-console.log(`data-parallel fit, 1 vs ${threads} threads, ${steps} steps per case; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+/** Microseconds of a whole 1-thread step, and of one thread's share of a 2-thread step, both timed here. */
+function workSplit(batch: number): [number, number] {
+  const rng = new Rng(1);
+  const x = new Float32Array(batch * 784).map(() => rng.float());
+  const y = new Float32Array(batch).map(() => rng.int(10));
+  const m = Sequential.fromSpec(MLP, { seed: 0 });
+  m.compile({ optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparseCategoricalCrossentropy' });
+  const opt = m.optimizer;
+  if (!opt?.shareSlots || !opt.beginRangeStep || !opt.updateRange) throw new Error('adam has no range steps');
+  opt.shareSlots(m.params, sharedFloat32);
+  const other = sharedFloat32(m.paramCount);
+  const half = Math.floor(m.paramCount / 2);
+  const time = (f: () => void, n = 200): number => {
+    for (let i = 0; i < 20; i++) f();
+    const t = performance.now();
+    for (let i = 0; i < n; i++) f();
+    return ((performance.now() - t) / n) * 1000;
+  };
+  const whole = time(() => {
+    m.computeGradients(x, y, batch);
+    opt.step(m.params);
+  });
+  const share = time(() => {
+    m.computeGradients(x, y, batch / 2, null, true, { batch, regularize: true });
+    reduceRange([m.storage.grads, other], 0, half);
+    const p = opt.beginRangeStep?.();
+    if (p) opt.updateRange?.(m.params, p.lr, p.t, 0, half);
+  });
+  return [whole, share];
+}
+
 const cases: [string, unknown, number, number][] = batches.map((b) => [`MLP 784-128-10 batch ${b}`, MLP, 784, b]);
-if (!values['no-cnn']) cases.push(['CNN conv8-pool-dense batch 128', CNN, 784, 128]);
-for (const [name, spec, inSize, batch] of cases) {
-  const nSteps = spec === CNN ? Math.max(20, Math.floor(steps / 4)) : steps;
-  const one = await samplesPerSecond(spec, inSize, batch, 1, nSteps);
-  const many = await samplesPerSecond(spec, inSize, batch, threads, nSteps);
-  console.log(`${name.padEnd(32)} 1 thread ${one.toFixed(0).padStart(7)} samples/s   ${threads} threads ${many.toFixed(0).padStart(7)} samples/s   x${(many / one).toFixed(2)}`);
+if (!values['no-cnn']) cases.push(['CNN (bench/cnn.ts) batch 128', CNN, 784, 128]);
+for (let r = 0; r < Number(values.repeat); r++) {
+  const cap = await capacity(threads);
+  console.log(`data-parallel fit, 1 vs ${threads} threads, ${steps} steps per case; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ` +
+    `the machine's ${threads}-thread capacity now: x${cap.toFixed(2)}`);
+  for (const [name, spec, inSize, batch] of cases) {
+    const nSteps = spec === CNN ? Math.max(10, Math.floor(steps / 10)) : steps;
+    const one = await samplesPerSecond(spec, inSize, batch, 1, nSteps);
+    const many = await samplesPerSecond(spec, inSize, batch, threads, nSteps);
+    console.log(`  ${name.padEnd(30)} 1 thread ${one.toFixed(0).padStart(7)} samples/s   ${threads} threads ${many.toFixed(0).padStart(7)} samples/s   x${(many / one).toFixed(2)}`);
+  }
+  if (threads === 2) {
+    for (const b of batches) {
+      const [whole, share] = workSplit(b);
+      console.log(`  work split, MLP batch ${b}: 1-thread step ${whole.toFixed(0)} us, one thread's share of a 2-thread step ${share.toFixed(0)} us: x${(whole / share).toFixed(2)} with 2 free cores, before sync`);
+    }
+  }
 }

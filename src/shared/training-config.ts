@@ -52,6 +52,10 @@ export const TrainingConfigSchema = Type.Object(
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295, description: 'Fixes initialisation, shuffling and dropout; chosen at random (and recorded) when omitted.' })),
     checkpoints: Type.Optional(CheckpointPolicySchema),
     maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'Attempts (worker crashes included) before the job fails.' })),
+    threads: Type.Optional(Type.Integer({
+      minimum: 1, maximum: 2, default: 1,
+      description: 'Threads training this job, data-parallel over each batch (same seed and threads: same result). Not for models with batchNormalization.',
+    })),
   },
   { additionalProperties: false, title: 'TrainingConfig' },
 );
@@ -73,6 +77,8 @@ export interface ResolvedTrainingConfig {
   seed: number;
   checkpoints: { keepLast: number; bestMetric: string; mode: 'min' | 'max' };
   maxAttempts: number;
+  /** Data-parallel threads; absent means 1. */
+  threads?: number;
 }
 
 export function resolveTrainingConfig(c: TrainingConfig, randomSeed: () => number): ResolvedTrainingConfig {
@@ -94,5 +100,6 @@ export function resolveTrainingConfig(c: TrainingConfig, randomSeed: () => numbe
     seed: c.seed ?? randomSeed(),
     checkpoints: { keepLast: c.checkpoints?.keepLast ?? 3, bestMetric, mode },
     maxAttempts: c.maxAttempts ?? 3,
+    ...(c.threads !== undefined && c.threads > 1 ? { threads: c.threads } : {}),
   };
 }

@@ -20,15 +20,17 @@ const rng = new Rng(11);
 const x = new Float32Array(N * 20).map(() => rng.normal());
 const y = new Float32Array(N).map(() => rng.int(5));
 
-function model(s: unknown = spec): Sequential {
+const ADAM = { type: 'adam', learningRate: 0.01 };
+
+function model(s: unknown = spec, optimizer: unknown = ADAM): Sequential {
   const m = Sequential.fromSpec(s, { seed: 21 });
-  m.compile({ optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  m.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   return m;
 }
 
 /** Per-step losses of one epoch of 20 steps (batch 32). */
-async function trajectory(threads: number, s: unknown = spec): Promise<{ losses: number[]; weights: Float32Array; accuracy: number }> {
-  const m = model(s);
+async function trajectory(threads: number, s: unknown = spec, optimizer: unknown = ADAM): Promise<{ losses: number[]; weights: Float32Array; accuracy: number }> {
+  const m = model(s, optimizer);
   const losses: number[] = [];
   let last = 0;
   const cb: Callback = {
@@ -53,6 +55,17 @@ test('2 threads follow the 1-thread loss trajectory over 20 steps', async () => 
   for (let i = 0; i < one.weights.length; i++) d = Math.max(d, Math.abs(one.weights[i] - two.weights[i]));
   assert.ok(d < 1e-3, `weights differ by ${d}`);
   assert.ok(Math.abs(one.accuracy - two.accuracy) < 0.01, 'the metrics see every slice\'s predictions');
+});
+
+test('an optimizer that cannot be split (clipnorm) steps on the calling thread, with the same result', async () => {
+  const clipped = { type: 'rmsprop', learningRate: 0.01, clipnorm: 0.5 };
+  const m = model(spec, clipped);
+  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32 });
+  assert.equal(t.splitStep, false);
+  await t.close();
+  const one = await trajectory(1, spec, clipped);
+  const two = await trajectory(2, spec, clipped);
+  for (let i = 0; i < 20; i++) assert.ok(Math.abs(one.losses[i] - two.losses[i]) < 1e-4, `step ${i}: ${one.losses[i]} vs ${two.losses[i]}`);
 });
 
 test('a fixed seed and thread count is bit-reproducible (with dropout)', async () => {
@@ -83,6 +96,7 @@ test('a batch smaller than the thread count and a short last batch work', async 
 test('close() ends every helper thread; a closed trainer refuses work', async () => {
   const m = model();
   const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32 });
+  assert.equal(t.splitStep, true);
   const workers = (t as unknown as { workers: { threadId: number }[] }).workers;
   assert.equal(workers.length, 1);
   const w = workers[0];
@@ -94,13 +108,28 @@ test('close() ends every helper thread; a closed trainer refuses work', async ()
 
 test('an error in a helper thread surfaces as a ParallelTrainingError from fit', async () => {
   const m = model();
-  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, failAtStep: 3 });
+  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { atCommand: 3, kind: 'throw' } });
   try {
     await assert.rejects(
       m.fit({ data: x, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t }),
-      (e: unknown) => e instanceof ParallelTrainingError && /helper thread 1: Error: helper 1: injected failure at step 3/.test(e.message),
+      (e: unknown) => e instanceof ParallelTrainingError && /helper thread 1: Error: helper 1: injected failure at command 3/.test(e.message),
     );
-    assert.equal(m.progress.step, 2, 'the failing step is not applied');
+    // Commands: compute, step (batch 1), compute (batch 2: fails, not applied).
+    assert.equal(m.progress.step, 1, 'the failing step is not applied');
+  } finally {
+    await t.close();
+  }
+});
+
+test('a helper thread that dies (process.exit) wakes the main thread with a ParallelTrainingError', async () => {
+  const m = model();
+  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { atCommand: 4, kind: 'exit' } });
+  try {
+    await assert.rejects(
+      m.fit({ data: x, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t }),
+      (e: unknown) => e instanceof ParallelTrainingError && /helper 1 exited unexpectedly/.test(e.message),
+    );
+    assert.throws(() => t.computeGradients(x, y, 32, null), /helper/);
   } finally {
     await t.close();
   }

@@ -59,13 +59,14 @@ export type GanLogs = Record<string, number>;
 export type GanHookResult = void | boolean | Promise<void | boolean>;
 
 export interface GanCallback {
-  /** After each training step (dSteps D updates + 1 G update): `d_loss`, `g_loss`, `d_acc_real`, `d_acc_fake`. */
+  /** After each training step (dSteps D updates + 1 G update): `d_loss`, `d_acc_real`, `d_acc_fake` (means over the D updates), `g_loss`. */
   onStepEnd?(step: number, logs: GanLogs, info: { epoch: number; stepInEpoch: number }): GanHookResult;
   /** After each epoch with the epoch's means of the same metrics. */
   onEpochEnd?(epoch: number, logs: GanLogs): GanHookResult;
 }
 
 export interface GanFitOptions {
+  /** Total epochs to reach: training starts at `progress.epoch` (0, or where a previous fit / loaded checkpoint stopped). */
   epochs?: number;
   /** Real samples per discriminator update (default 32); the last incomplete batch of an epoch is dropped. */
   batchSize?: number;
@@ -254,8 +255,13 @@ export class GanTrainer {
   /** One training step: `dSteps` discriminator updates on `real` (dSteps·batch samples) and one generator update. */
   trainStep(real: Float32Array, batch: number, epoch = this.progress.epoch): GanLogs {
     const size = this.discriminator.inputShape.reduce((a, b) => a * b, 1);
-    let dl = { dLoss: 0, accReal: 0, accFake: 0 };
-    for (let k = 0; k < this.dSteps; k++) dl = this.discriminatorStep(real.subarray(k * batch * size, (k + 1) * batch * size), batch, epoch);
+    const dl = { dLoss: 0, accReal: 0, accFake: 0 };
+    for (let k = 0; k < this.dSteps; k++) {
+      const r = this.discriminatorStep(real.subarray(k * batch * size, (k + 1) * batch * size), batch, epoch);
+      dl.dLoss += r.dLoss / this.dSteps;
+      dl.accReal += r.accReal / this.dSteps;
+      dl.accFake += r.accFake / this.dSteps;
+    }
     const gLoss = this.generatorStep(batch, epoch);
     this.progress.step++;
     return { d_loss: dl.dLoss, g_loss: gLoss, d_acc_real: dl.accReal, d_acc_fake: dl.accFake };

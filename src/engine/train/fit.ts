@@ -47,7 +47,8 @@ export interface FitOptions {
   /**
    * Replaces `model.computeGradients` for each training batch (e.g. data-parallel over
    * threads, see src/workers/parallel/): it must leave the whole batch's gradient in the
-   * model's grads and return its loss; fit then steps the optimizer as usual.
+   * model's grads (or finish that in its `step`) and return its loss; fit then steps the
+   * optimizer, or calls the strategy's `step` when it has one.
    */
   gradients?: GradientStrategy;
 }

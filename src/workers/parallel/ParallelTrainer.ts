@@ -1,17 +1,26 @@
 /**
- * Data-parallel gradients over threads, for one model: `threads - 1` helper threads each
+ * Data-parallel training over threads, for one model: `threads - 1` helper threads each
  * hold a replica attached to the model's SharedArrayBuffer weights (with its own gradient
- * array). Per batch (`computeGradients`, a GradientStrategy for fit):
- *   1. the batch is split into `threads` contiguous slices, fixed by the batch size and
- *      thread count; the helpers' rows are copied into a shared batch buffer;
- *   2. one Atomics.notify starts the helpers; the calling thread computes slice 0 on the
- *      model itself; each slice's loss and gradient are divided by the WHOLE batch size,
- *      so they sum to the single-thread result (regularisation is added once, by slice 0);
- *   3. it waits for the helpers (spin, then Atomics.wait), then adds their gradients into
- *      the model's in a fixed order (helper 1, 2, ...): bit-reproducible for a fixed seed
- *      and thread count. The optimizer step (fit's) then updates the shared weights.
- * Nothing is allocated or cloned per step. Models with buffers (batchNormalization's moving
- * statistics) are refused: each slice would update them concurrently with its own statistics.
+ * array). Per batch, as fit's GradientStrategy:
+ *   1. `computeGradients`: the batch is split into `threads` contiguous slices, fixed by the
+ *      batch size and thread count; the helpers' rows are copied into a shared batch buffer;
+ *      one Atomics.notify starts the helpers and the calling thread computes slice 0 on the
+ *      model itself. Each slice's loss and gradient are divided by the WHOLE batch size, so
+ *      they sum to the single-thread result (regularisation is added once, by slice 0).
+ *   2. `step` (after fit has checked the loss is finite): the parameters are split into
+ *      `threads` element ranges; each thread adds the replicas' gradients of its range into
+ *      the model's in a fixed order (0, 1, 2, ...) and runs the optimizer's update on that
+ *      range (optimizers are elementwise; their slots live in SharedArrayBuffers). When the
+ *      optimizer cannot be split (clipnorm / globalClipnorm, or compiled from an instance
+ *      rather than a config), the calling thread reduces everything and calls optimizer.step.
+ * Either way each weight gets exactly the same float operations for a fixed seed and thread
+ * count: bit-reproducible. The threads meet on a SharedArrayBuffer control block (Atomics.wait /
+ * notify); nothing is allocated or cloned per step.
+ *
+ * Not supported: models with buffers (batchNormalization's moving statistics: each slice
+ * would update them concurrently with its own statistics) are refused. Dropout in a helper
+ * draws from its own deterministic stream (replicaStream.ts); slice 0 uses the model's, so
+ * masks differ from a 1-thread run, and a checkpoint does not save the helpers' streams.
  *
  *   const trainer = await ParallelTrainer.create(model, { threads: 2, batchSize: 128 });
  *   try { await model.fit(x, y, { batchSize: 128, gradients: trainer }); } finally { await trainer.close(); }
@@ -19,18 +28,21 @@
 import { Worker } from 'node:worker_threads';
 import { sharedFloat32, type GradientStrategy, type Sequential } from '../../engine/index.ts';
 import {
-  BATCH, CMD, COMPUTE, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, START, STATUS, WEIGHTS, controlInts, helperBase, waitChange,
+  BATCH, CMD, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, START, STATUS, STEP, WEIGHTS, controlInts, helperBase, waitChange,
 } from './controlBlock.ts';
 import type { HelperInit, HelperMessage } from './messages.ts';
 import { ParallelTrainingError } from './ParallelTrainingError.ts';
+import { partBounds, reduceRange } from './ranges.ts';
 
 export interface ParallelTrainerOptions {
   /** Threads computing gradients, the calling one included (1 = no helper). */
   threads: number;
   /** The largest batch `computeGradients` will get (fit's batchSize). */
   batchSize: number;
-  /** For tests: helper 1 throws at this step (1-based). */
-  failAtStep?: number;
+  /** Split the optimizer update over the threads when it can be (default true). */
+  splitStep?: boolean;
+  /** For tests: helper 1 throws (or exits its thread) at its n-th command (COMPUTE and STEP counted, 1-based). */
+  fault?: { atCommand: number; kind: 'throw' | 'exit' };
 }
 
 const HELPER_URL = new URL('./helper.mjs', import.meta.url);
@@ -39,17 +51,23 @@ const CLOSE_TIMEOUT_MS = 5000;
 export class ParallelTrainer implements GradientStrategy {
   readonly threads: number;
   readonly lastOutput: Float32Array;
+  /** True when the optimizer update is split over the threads (else the calling thread steps). */
+  readonly splitStep: boolean;
   private readonly ctrl: Int32Array;
   private readonly losses: Float64Array;
+  private readonly stepArgs: Float64Array;
   private readonly errors: Uint8Array;
+  /** Index 0: the model's own gradients (the reduction target); then each helper's. */
   private readonly grads: Float32Array[];
   private readonly x: Float32Array;
   private readonly y: Float32Array;
   private readonly w: Float32Array;
   private readonly slice0 = { batch: 0, regularize: true };
+  private readonly myRange: [number, number];
   private workers: Worker[] = [];
   private closed = false;
   private failed: Error | null = null;
+  private pendingReduce = false;
 
   private constructor(
     private readonly model: Sequential,
@@ -58,17 +76,21 @@ export class ParallelTrainer implements GradientStrategy {
     private readonly ySize: number,
     private readonly outSize: number,
     threads: number,
+    splitStep: boolean,
   ) {
     this.threads = threads;
+    this.splitStep = splitStep;
     this.ctrl = new Int32Array(new SharedArrayBuffer(controlInts(threads) * 4));
     this.losses = new Float64Array(new SharedArrayBuffer(threads * 8));
+    this.stepArgs = new Float64Array(new SharedArrayBuffer(16));
     this.errors = new Uint8Array(new SharedArrayBuffer(threads * ERROR_BYTES));
-    this.grads = [];
+    this.grads = [model.storage.grads];
     for (let h = 1; h < threads; h++) this.grads.push(sharedFloat32(model.paramCount));
     this.x = sharedFloat32(maxBatch * xSize);
     this.y = sharedFloat32(maxBatch * ySize);
     this.w = sharedFloat32(maxBatch);
     this.lastOutput = sharedFloat32(maxBatch * outSize);
+    this.myRange = partBounds(0, model.paramCount, threads);
   }
 
   /** Starts the helper threads and resolves once each has built its replica. */
@@ -76,30 +98,39 @@ export class ParallelTrainer implements GradientStrategy {
     const { threads, batchSize } = options;
     if (!Number.isInteger(threads) || threads < 1) throw new ParallelTrainingError(`threads must be a positive integer, got ${threads}`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ParallelTrainingError(`batchSize must be a positive integer, got ${batchSize}`);
-    if (!model.lossName) throw new ParallelTrainingError('compile the model before creating a ParallelTrainer');
+    const optimizer = model.optimizer;
+    if (!model.lossName || !model.lossHead || !optimizer) throw new ParallelTrainingError('compile the model before creating a ParallelTrainer');
     if (threads > 1 && model.buffers.length > 0) {
       const names = model.buffers.map((b) => b.name).join(', ');
       throw new ParallelTrainingError(
         `data-parallel training of a model with buffers (${names}) is not supported: batchNormalization's statistics would be per slice; train it with threads: 1`,
       );
     }
+    const split = threads > 1 && (options.splitStep ?? true) && model.optimizerConfig !== null &&
+      optimizer.shareSlots !== undefined && optimizer.updateRange !== undefined && optimizer.beginRangeStep !== undefined &&
+      // Probe without stepping: clip-by-norm optimizers refuse range steps.
+      !(optimizer as { clipnorm?: number }).clipnorm && !(optimizer as { globalClipnorm?: number }).globalClipnorm;
     const xSize = model.inputShape.reduce((a, b) => a * b, 1);
-    const ySize = model.lossHead ? model.lossHead.labelSize(model.outputSize, model.outputCols) : model.outputSize;
-    const t = new ParallelTrainer(model, batchSize, xSize, ySize, model.outputSize, threads);
-    await t.start(options.failAtStep);
+    const ySize = model.lossHead.labelSize(model.outputSize, model.outputCols);
+    const t = new ParallelTrainer(model, batchSize, xSize, ySize, model.outputSize, threads, split);
+    await t.start(options.fault);
     return t;
   }
 
-  private async start(failAtStep: number | undefined): Promise<void> {
+  private async start(fault: HelperInit['fault']): Promise<void> {
+    if (this.threads === 1) return;
     const { values, bufferValues } = this.model.storage;
+    const slots = this.splitStep && this.model.optimizer?.shareSlots ? this.model.optimizer.shareSlots(this.model.params, sharedFloat32) : null;
     const ready: Promise<void>[] = [];
     for (let h = 1; h < this.threads; h++) {
       const init: HelperInit = {
-        index: h, spec: this.model.spec, seed: this.model.seed, loss: this.model.lossName as string,
-        values, bufferValues, grads: this.grads[h - 1],
-        control: this.ctrl.buffer as SharedArrayBuffer, losses: this.losses.buffer as SharedArrayBuffer, errors: this.errors.buffer as SharedArrayBuffer,
+        index: h, threads: this.threads, spec: this.model.spec, seed: this.model.seed, loss: this.model.lossName as string,
+        values, bufferValues, grads: this.grads,
+        optimizer: slots ? { config: this.model.optimizerConfig, slots } : null,
+        control: this.ctrl.buffer as SharedArrayBuffer, losses: this.losses.buffer as SharedArrayBuffer,
+        step: this.stepArgs.buffer as SharedArrayBuffer, errors: this.errors.buffer as SharedArrayBuffer,
         x: this.x, y: this.y, w: this.w, out: this.lastOutput, xSize: this.xSize, ySize: this.ySize, outSize: this.outSize,
-        ...(failAtStep !== undefined && h === 1 ? { failAtStep } : {}),
+        ...(fault !== undefined && h === 1 ? { fault } : {}),
       };
       const worker = new Worker(HELPER_URL, { workerData: init });
       this.workers.push(worker);
@@ -115,81 +146,107 @@ export class ParallelTrainer implements GradientStrategy {
       await this.close();
       throw e;
     }
-    for (const worker of this.workers) worker.removeAllListeners();
     for (const worker of this.workers) {
+      worker.removeAllListeners();
       worker.on('error', (e) => {
         this.failed ??= e;
       });
     }
   }
 
-  /** Rows [start, end) of slice `k` of a batch of `batch` rows. */
-  private bounds(k: number, batch: number): [number, number] {
-    return [Math.floor((k * batch) / this.threads), Math.floor(((k + 1) * batch) / this.threads)];
-  }
-
-  /** The whole batch's gradient in the model's grads; returns its loss. */
+  /** Slice 0's gradient in the model's grads, the helpers' in theirs (reduced by `step`, or here when not split); returns the batch loss. */
   computeGradients(x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null): number {
-    if (this.closed) throw new ParallelTrainingError('the ParallelTrainer is closed');
-    if (this.failed) throw new ParallelTrainingError(`a helper thread crashed: ${this.failed.message}`);
+    this.checkUsable();
     if (batch > this.maxBatch) throw new ParallelTrainingError(`batch of ${batch} rows exceeds the trainer's batchSize ${this.maxBatch}`);
-    const ctrl = this.ctrl;
-    const [, end0] = this.bounds(0, batch);
-    let gen = Atomics.load(ctrl, GEN);
-    const active = this.threads > 1 && end0 < batch;
-    if (active) {
-      for (let h = 1; h < this.threads; h++) {
-        const [s, e] = this.bounds(h, batch);
-        Atomics.store(ctrl, helperBase(h) + START, s);
-        Atomics.store(ctrl, helperBase(h) + END, e);
-      }
-      const [s1] = this.bounds(1, batch);
-      this.x.set(x.subarray(s1 * this.xSize, batch * this.xSize), s1 * this.xSize);
-      this.y.set(y.subarray(s1 * this.ySize, batch * this.ySize), s1 * this.ySize);
-      if (weights) this.w.set(weights.subarray(s1, batch), s1);
-      Atomics.store(ctrl, BATCH, batch);
-      Atomics.store(ctrl, WEIGHTS, weights ? 1 : 0);
-      Atomics.store(ctrl, CMD, COMPUTE);
-      gen = Atomics.add(ctrl, GEN, 1) + 1;
-      Atomics.notify(ctrl, GEN);
-    }
     this.slice0.batch = batch;
+    if (this.threads === 1) {
+      const loss = this.model.computeGradients(x, y, batch, weights, true, this.slice0);
+      this.lastOutput.set(this.model.lastOutput.subarray(0, batch * this.outSize));
+      return loss;
+    }
+    const ctrl = this.ctrl;
+    for (let h = 1; h < this.threads; h++) {
+      const [s, e] = partBounds(h, batch, this.threads);
+      Atomics.store(ctrl, helperBase(h) + START, s);
+      Atomics.store(ctrl, helperBase(h) + END, e);
+    }
+    const [, end0] = partBounds(0, batch, this.threads);
+    this.x.set(x.subarray(end0 * this.xSize, batch * this.xSize), end0 * this.xSize);
+    this.y.set(y.subarray(end0 * this.ySize, batch * this.ySize), end0 * this.ySize);
+    if (weights) this.w.set(weights.subarray(end0, batch), end0);
+    Atomics.store(ctrl, BATCH, batch);
+    Atomics.store(ctrl, WEIGHTS, weights ? 1 : 0);
+    const gen = this.signal(COMPUTE);
     let loss: number;
     try {
       loss = this.model.computeGradients(x, y, end0, weights, true, this.slice0);
       this.lastOutput.set(this.model.lastOutput.subarray(0, end0 * this.outSize));
     } finally {
-      // Even when slice 0 throws: the helpers must be idle before anything else touches the batch.
-      if (active) this.waitHelpers(gen);
+      // Even when slice 0 throws: the helpers must be idle before anything touches the batch.
+      this.waitHelpers(gen);
     }
-    if (!active) return loss;
-    for (let h = 1; h < this.threads; h++) {
-      if (Atomics.load(ctrl, helperBase(h) + STATUS) === ERROR) {
-        const len = Atomics.load(ctrl, helperBase(h) + ERROR_LEN);
-        const msg = new TextDecoder().decode(this.errors.slice(h * ERROR_BYTES, h * ERROR_BYTES + len));
-        throw new ParallelTrainingError(`helper thread ${h}: ${msg}`);
-      }
-    }
-    // Fixed order: slice 0, then helper 1, 2, ... (deterministic for a thread count).
-    const g = this.model.storage.grads;
-    for (let h = 1; h < this.threads; h++) {
-      const [s, e] = this.bounds(h, batch);
-      if (e === s) continue;
-      const gh = this.grads[h - 1];
-      for (let i = 0, n = g.length; i < n; i++) g[i] += gh[i];
-      loss += this.losses[h];
-    }
+    for (let h = 1; h < this.threads; h++) loss += this.losses[h];
+    if (this.splitStep) this.pendingReduce = true;
+    else reduceRange(this.grads, 0, this.model.paramCount);
     return loss;
   }
 
+  /** Reduces the gradients and updates the weights, split over the threads (fit calls it after a finite loss). */
+  step(): void {
+    this.checkUsable();
+    const optimizer = this.model.optimizer;
+    if (!optimizer) throw new ParallelTrainingError('the model is not compiled');
+    const plan = this.pendingReduce ? optimizer.beginRangeStep?.() ?? null : null;
+    if (this.pendingReduce && plan === null) reduceRange(this.grads, 0, this.model.paramCount);
+    const wasPending = this.pendingReduce;
+    this.pendingReduce = false;
+    if (!wasPending || plan === null || !optimizer.updateRange) {
+      optimizer.step(this.model.params);
+      return;
+    }
+    this.stepArgs[0] = plan.lr;
+    this.stepArgs[1] = plan.t;
+    const gen = this.signal(STEP);
+    try {
+      const [from, to] = this.myRange;
+      reduceRange(this.grads, from, to);
+      optimizer.updateRange(this.model.params, plan.lr, plan.t, from, to);
+    } finally {
+      this.waitHelpers(gen);
+    }
+  }
+
+  private checkUsable(): void {
+    if (this.closed) throw new ParallelTrainingError('the ParallelTrainer is closed');
+    if (this.failed) throw new ParallelTrainingError(`a helper thread crashed: ${this.failed.message}`);
+  }
+
+  /** Starts a command on every helper; returns its generation. */
+  private signal(cmd: number): number {
+    Atomics.store(this.ctrl, CMD, cmd);
+    const gen = Atomics.add(this.ctrl, GEN, 1) + 1;
+    Atomics.notify(this.ctrl, GEN);
+    return gen;
+  }
+
+  /** Waits until every helper has finished generation `gen`; throws the first helper error. */
   private waitHelpers(gen: number): void {
     const ctrl = this.ctrl;
     for (let h = 1; h < this.threads; h++) {
       const done = helperBase(h) + DONE;
       let v = Atomics.load(ctrl, done);
-      while (v !== gen) {
+      while (v !== gen && Atomics.load(ctrl, helperBase(h) + DEAD) === 0) {
         waitChange(ctrl, done, v);
         v = Atomics.load(ctrl, done);
+      }
+    }
+    for (let h = 1; h < this.threads; h++) {
+      if (Atomics.load(ctrl, helperBase(h) + STATUS) === ERROR) {
+        if (Atomics.load(ctrl, helperBase(h) + DEAD) === 1) this.failed ??= new Error(`helper ${h} exited`);
+        const len = Atomics.load(ctrl, helperBase(h) + ERROR_LEN);
+        const msg = new TextDecoder().decode(this.errors.slice(h * ERROR_BYTES, h * ERROR_BYTES + len));
+        this.pendingReduce = false;
+        throw new ParallelTrainingError(`helper thread ${h}: ${msg}`);
       }
     }
   }
@@ -198,9 +255,7 @@ export class ParallelTrainer implements GradientStrategy {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    Atomics.store(this.ctrl, CMD, EXIT);
-    Atomics.add(this.ctrl, GEN, 1);
-    Atomics.notify(this.ctrl, GEN);
+    this.signal(EXIT);
     await Promise.all(this.workers.map((w) => new Promise<void>((resolve) => {
       if (w.threadId === -1) return resolve();
       const timer = setTimeout(() => void w.terminate(), CLOSE_TIMEOUT_MS);

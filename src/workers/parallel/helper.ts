@@ -1,22 +1,42 @@
 /**
  * The body of a helper thread: builds a replica of the model on the shared weights (with
- * its own gradients), then loops: wait for a step, compute the gradient of its slice of the
- * shared batch, report done. No message and no allocation per step.
+ * its own gradient array) and, when the update is split, an optimizer of the same config on
+ * the shared slots. Then loops: wait for a command; COMPUTE the gradient of its slice of the
+ * shared batch, or STEP: reduce its range of the gradients and update that range of the
+ * weights; report done. No message and no allocation per step.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Rng, Sequential } from '../../engine/index.ts';
-import { BATCH, CMD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, OK, START, STATUS, WEIGHTS, helperBase, waitChange } from './controlBlock.ts';
+import { Rng, Sequential, createOptimizer, type Optimizer, type Parameter } from '../../engine/index.ts';
+import {
+  BATCH, CMD, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, OK, START, STATUS, STEP, WEIGHTS, helperBase, waitChange,
+} from './controlBlock.ts';
 import type { HelperInit, HelperMessage } from './messages.ts';
+import { partBounds, reduceRange } from './ranges.ts';
 import { replicaStreamSeed } from './replicaStream.ts';
 
 const d = workerData as HelperInit;
 const post = (m: HelperMessage): void => parentPort?.postMessage(m);
 
 let replica: Sequential;
+let optimizer: Optimizer | null = null;
+/** The parameters as the optimizer sees them: shared weights, the reduced (model's) gradients. */
+let params: Parameter[] = [];
 try {
-  replica = Sequential.fromSpec(d.spec, { seed: d.seed, storage: { values: d.values, bufferValues: d.bufferValues, grads: d.grads } });
+  replica = Sequential.fromSpec(d.spec, { seed: d.seed, storage: { values: d.values, bufferValues: d.bufferValues, grads: d.grads[d.index] } });
   replica.compile({ optimizer: 'sgd', loss: d.loss });
   replica.trainRng.setState(new Rng(replicaStreamSeed(d.seed, d.index)).getState());
+  if (d.optimizer) {
+    optimizer = createOptimizer(d.optimizer.config);
+    if (!optimizer.attachSlots || !optimizer.updateRange) throw new Error(`optimizer ${optimizer.type} cannot update ranges`);
+    optimizer.attachSlots(d.optimizer.slots);
+    let off = 0;
+    params = replica.params.map((p) => {
+      const n = p.value.length;
+      const q: Parameter = { name: p.name, shape: p.shape, value: p.value, grad: d.grads[0].subarray(off, off + n), ...(p.decay === undefined ? {} : { decay: p.decay }) };
+      off += n;
+      return q;
+    });
+  }
 } catch (e) {
   post({ type: 'failed', message: e instanceof Error ? e.message : String(e) });
   process.exit(1);
@@ -24,30 +44,64 @@ try {
 
 const ctrl = new Int32Array(d.control);
 const losses = new Float64Array(d.losses);
+const stepArgs = new Float64Array(d.step);
 const errorBytes = new Uint8Array(d.errors, d.index * ERROR_BYTES, ERROR_BYTES);
 const base = helperBase(d.index);
 const encoder = new TextEncoder();
 const slice = { batch: 0, regularize: false };
+const ownGrads = d.grads[d.index];
+const total = d.values.length;
+const [pFrom, pTo] = partBounds(d.index, total, d.threads);
 let seen = Atomics.load(ctrl, GEN);
-let steps = 0;
+let commands = 0;
+let exiting = false;
+// A thread that dies other than by EXIT (an uncaught error, process.exit) says so, so the
+// main thread, possibly asleep in Atomics.wait for this helper, wakes and throws.
+process.on('exit', () => {
+  if (exiting) return;
+  const { written } = encoder.encodeInto(`helper ${d.index} exited unexpectedly`, errorBytes);
+  Atomics.store(ctrl, base + ERROR_LEN, written);
+  Atomics.store(ctrl, base + STATUS, ERROR);
+  Atomics.store(ctrl, base + DEAD, 1);
+  Atomics.store(ctrl, base + DONE, -1);
+  Atomics.notify(ctrl, base + DONE);
+});
 post({ type: 'ready' });
+
+function compute(): void {
+  const start = Atomics.load(ctrl, base + START);
+  const end = Atomics.load(ctrl, base + END);
+  const n = end - start;
+  if (n === 0) {
+    ownGrads.fill(0);
+    losses[d.index] = 0;
+    return;
+  }
+  slice.batch = Atomics.load(ctrl, BATCH);
+  const w = Atomics.load(ctrl, WEIGHTS) === 1 ? d.w.subarray(start, end) : null;
+  losses[d.index] = replica.computeGradients(d.x.subarray(start * d.xSize, end * d.xSize), d.y.subarray(start * d.ySize, end * d.ySize), n, w, true, slice);
+  d.out.set(replica.lastOutput.subarray(0, n * d.outSize), start * d.outSize);
+}
+
+function step(): void {
+  reduceRange(d.grads, pFrom, pTo);
+  optimizer?.updateRange?.(params, stepArgs[0], stepArgs[1], pFrom, pTo);
+}
 
 for (;;) {
   waitChange(ctrl, GEN, seen);
   seen = Atomics.load(ctrl, GEN);
-  if (Atomics.load(ctrl, CMD) === EXIT) break;
-  const start = Atomics.load(ctrl, base + START);
-  const end = Atomics.load(ctrl, base + END);
+  const cmd = Atomics.load(ctrl, CMD);
+  if (cmd === EXIT) {
+    exiting = true;
+    break;
+  }
+  commands++;
+  if (d.fault?.kind === 'exit' && d.fault.atCommand === commands) process.exit(3);
   try {
-    steps++;
-    if (d.failAtStep === steps) throw new Error(`helper ${d.index}: injected failure at step ${steps}`);
-    const n = end - start;
-    slice.batch = Atomics.load(ctrl, BATCH);
-    const w = Atomics.load(ctrl, WEIGHTS) === 1 ? d.w.subarray(start, end) : null;
-    losses[d.index] = replica.computeGradients(
-      d.x.subarray(start * d.xSize, end * d.xSize), d.y.subarray(start * d.ySize, end * d.ySize), n, w, true, slice,
-    );
-    d.out.set(replica.lastOutput.subarray(0, n * d.outSize), start * d.outSize);
+    if (d.fault?.kind === 'throw' && d.fault.atCommand === commands) throw new Error(`helper ${d.index}: injected failure at command ${commands}`);
+    if (cmd === COMPUTE) compute();
+    else if (cmd === STEP) step();
     Atomics.store(ctrl, base + STATUS, OK);
   } catch (e) {
     const { written } = encoder.encodeInto(e instanceof Error ? `${e.name}: ${e.message}` : String(e), errorBytes);

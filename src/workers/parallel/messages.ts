@@ -2,16 +2,22 @@
 export interface HelperInit {
   /** This helper's replica index (1..threads-1; the main thread is 0). */
   index: number;
+  threads: number;
   spec: unknown;
   seed: number;
   loss: string;
-  /** The shared weights and buffers, and this helper's own gradient array (all SharedArrayBuffer-backed). */
+  /** The shared weights and buffers (SharedArrayBuffer-backed). */
   values: Float32Array;
   bufferValues: Float32Array;
-  grads: Float32Array;
+  /** Every replica's gradient array, index 0 the model's own (the reduction target). */
+  grads: Float32Array[];
+  /** The optimizer config and its shared slots, when the update is split over the threads. */
+  optimizer: { config: unknown; slots: Record<string, Float32Array> } | null;
   control: SharedArrayBuffer;
   /** One float64 per thread: each helper's slice loss. */
   losses: SharedArrayBuffer;
+  /** Two float64: the learning rate and step number of the current STEP. */
+  step: SharedArrayBuffer;
   /** Per-helper error message bytes (ERROR_BYTES each). */
   errors: SharedArrayBuffer;
   /** The batch, shared: inputs, labels, sample weights and (written back) predictions. */
@@ -22,8 +28,8 @@ export interface HelperInit {
   xSize: number;
   ySize: number;
   outSize: number;
-  /** For tests: this helper throws at that step (1-based), to exercise the error path. */
-  failAtStep?: number;
+  /** For tests: at its n-th command (COMPUTE and STEP counted, 1-based) this helper throws, or exits its thread. */
+  fault?: { atCommand: number; kind: 'throw' | 'exit' };
 }
 
 export type HelperMessage = { type: 'ready' } | { type: 'failed'; message: string };

@@ -15,6 +15,7 @@ import {
   type Logs,
 } from '../../engine/index.ts';
 import type { TransferListItem } from 'node:worker_threads';
+import { ParallelTrainer, ParallelTrainingError } from '../parallel/index.ts';
 import { CONTROL, type StepPoint, type TrainMessage, type TrainOutcome, type TrainTaskInput } from './messages.ts';
 
 const FLUSH_MS = 200;
@@ -83,16 +84,24 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
       },
     };
 
-    const history = await model.fit(x, y, {
-      epochs: t.epochs,
-      batchSize: t.batchSize,
-      shuffle: t.shuffle,
-      validationSplit: t.validationSplit,
-      ...(t.classWeight ? { classWeight: t.classWeight } : {}),
-      ...(t.earlyStopping ? { earlyStopping: t.earlyStopping } : {}),
-      ...(t.augment ? { augment: t.augment } : {}),
-      callbacks: [reporter],
-    });
+    // threads > 1: the batch gradients and the update are split over helper threads (src/workers/parallel).
+    const parallel = (t.threads ?? 1) > 1 ? await ParallelTrainer.create(model, { threads: t.threads ?? 1, batchSize: t.batchSize }) : null;
+    let history;
+    try {
+      history = await model.fit(x, y, {
+        epochs: t.epochs,
+        batchSize: t.batchSize,
+        shuffle: t.shuffle,
+        validationSplit: t.validationSplit,
+        ...(t.classWeight ? { classWeight: t.classWeight } : {}),
+        ...(t.earlyStopping ? { earlyStopping: t.earlyStopping } : {}),
+        ...(t.augment ? { augment: t.augment } : {}),
+        ...(parallel ? { gradients: parallel } : {}),
+        callbacks: [reporter],
+      });
+    } finally {
+      await parallel?.close();
+    }
     flush();
     if (stopKind === 'abandoned') return { outcome: 'abandoned' };
     if (stopKind) return { outcome: stopKind, epoch: lastEpoch, step: lastStep, checkpoint: stopCheckpoint!, logs: lastLogs };
@@ -106,7 +115,7 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
     };
   } catch (e) {
     if (e instanceof NonFiniteLossError) return { outcome: 'failed', code: 'non_finite_loss', message: e.message, epoch: e.epoch, step: e.step };
-    if (e instanceof EngineError) return { outcome: 'failed', code: e.code, message: e.message, epoch: lastEpoch, step: lastStep };
+    if (e instanceof EngineError || e instanceof ParallelTrainingError) return { outcome: 'failed', code: e.code, message: e.message, epoch: lastEpoch, step: lastStep };
     throw e;
   } finally {
     post({ type: 'end' });

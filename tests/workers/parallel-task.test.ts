@@ -1,0 +1,70 @@
+/**
+ * The training task with `training.threads: 2`: it trains data-parallel on the same path
+ * (fit with a ParallelTrainer), ends with weights close to the 1-thread run's and exactly
+ * reproducible for the same seed; a model with batchNormalization fails the job with
+ * `parallel_training` instead of training wrongly.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MessageChannel } from 'node:worker_threads';
+import { train } from '../../src/workers/tasks/train.ts';
+import type { TrainMessage, TrainOutcome, TrainTaskInput } from '../../src/workers/tasks/messages.ts';
+import { resolveTrainingConfig } from '../../src/shared/training-config.ts';
+import { decodeSafetensors } from '../../src/engine/index.ts';
+import { blobs, idxBytes, mlpSpec } from '../helpers/datasets.ts';
+
+const data = blobs(200, 8, 3, 5);
+const dataset = { format: 'idx' as const, parts: { x: idxBytes('f32', [200, 8], data.x), y: idxBytes('u8', [200], data.y) }, options: {} };
+
+async function run(threads: number | undefined, spec: unknown = mlpSpec(), checkpoint: Uint8Array | null = null, messages: TrainMessage[] = []): Promise<TrainOutcome> {
+  const training = resolveTrainingConfig(
+    { loss: 'sparseCategoricalCrossentropy', epochs: 3, batchSize: 20, seed: 3, optimizer: { type: 'adam', learningRate: 0.01 }, ...(threads ? { threads } : {}) },
+    () => 0,
+  );
+  const { port1, port2 } = new MessageChannel();
+  port1.on('message', (m: TrainMessage) => messages.push(m));
+  const input: TrainTaskInput = { jobId: 'j', spec, training, dataset, checkpoint, control: new SharedArrayBuffer(4), port: port2 };
+  try {
+    return await train(input);
+  } finally {
+    await new Promise((r) => setTimeout(r, 20));
+    port1.close();
+  }
+}
+
+function weights(o: TrainOutcome): Float32Array[] {
+  assert.ok(o.outcome === 'completed', JSON.stringify(o));
+  const { tensors } = decodeSafetensors(o.checkpoint);
+  return Object.entries(tensors).filter(([n]) => n.startsWith('layers.')).sort(([a], [b]) => a.localeCompare(b)).map(([, t]) => t.data as Float32Array);
+}
+
+test('training.threads is resolved only when above 1', () => {
+  assert.equal(resolveTrainingConfig({ loss: 'mse', epochs: 1 }, () => 0).threads, undefined);
+  assert.equal(resolveTrainingConfig({ loss: 'mse', epochs: 1, threads: 2 }, () => 0).threads, 2);
+});
+
+test('threads: 2 trains to the 1-thread weights (float tolerance), reproducibly', async () => {
+  const one = weights(await run(undefined));
+  const a = weights(await run(2));
+  const b = weights(await run(2));
+  assert.deepEqual(a, b);
+  for (let k = 0; k < one.length; k++) {
+    for (let i = 0; i < one[k].length; i++) assert.ok(Math.abs(one[k][i] - a[k][i]) < 1e-3, `tensor ${k}[${i}]: ${one[k][i]} vs ${a[k][i]}`);
+  }
+});
+
+test('threads: 2 resumed from an epoch checkpoint ends with the same weights as an uninterrupted run', async () => {
+  const messages: TrainMessage[] = [];
+  const whole = weights(await run(2, mlpSpec(), null, messages));
+  const first = messages.find((m) => m.type === 'checkpoint' && m.epoch === 0);
+  assert.ok(first && first.type === 'checkpoint');
+  const resumed = weights(await run(2, mlpSpec(), first.bytes));
+  assert.deepEqual(resumed, whole);
+});
+
+test('threads: 2 with batchNormalization fails the job with parallel_training', async () => {
+  const spec = { inputShape: [8], layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'batchNormalization' }, { type: 'dense', units: 3, activation: 'softmax' }] };
+  const o = await run(2, spec);
+  assert.equal(o.outcome, 'failed');
+  assert.ok(o.outcome === 'failed' && o.code === 'parallel_training' && /batchNormalization/.test(o.message), JSON.stringify(o));
+});
