@@ -73,6 +73,11 @@ export function admitJob(spec: unknown, config: TrainingConfig, dataset: Dataset
     throw new AppError('invalid_spec', `training.earlyStopping.monitor: ${training.earlyStopping.monitor ?? 'val_loss'} needs validation data; set training.validationSplit (for example 0.1) or monitor "loss"`);
   }
 
+  if ((training.threads ?? 1) > 1 && summary.nonTrainableParams > 0) {
+    const bn = summary.layers.find((l) => l.type === 'batchNormalization');
+    throw new AppError('invalid_spec', `training.threads: ${training.threads} threads cannot train a model with non-trainable statistics${bn ? ` (layers[${bn.index}] batchNormalization)` : ''}; each thread would normalise its own slice of the batch. Use threads 1`);
+  }
+
   // The data set's samples must be the model's input.
   const input = summary.inputShape;
   if (size(input) !== size(dataset.sampleShape) || input.length !== dataset.sampleShape.length || input.some((d, i) => d !== dataset.sampleShape[i])) {

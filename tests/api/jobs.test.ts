@@ -98,6 +98,7 @@ test('what cannot run is refused with 422 before it is queued, naming the reason
     ['unknown field', { datasetId, model: mlpSpec(), training: { ...training, epochz: 3 } }, 400, /additional properties|epochz/],
     ['augment on non-images', { datasetId, model: mlpSpec(), training: { ...training, augment: { flipHorizontal: true } } }, 422, /training\.augment: needs image inputs/],
     ['bad augment field', { datasetId, model: mlpSpec(), training: { ...training, augment: { spin: 3 } } }, 422, /training\.augment/],
+    ['threads with batch norm', { datasetId, model: { inputShape: [8], layers: [{ type: 'batchNormalization' }, { type: 'dense', units: 3, activation: 'softmax' }] }, training: { ...training, threads: 2 } }, 422, /training\.threads: 2 threads cannot train .*layers\[0\] batchNormalization/],
     ['epochs missing', { datasetId, model: mlpSpec(), training: { loss: 'mse' } }, 400, /epochs/],
   ];
   for (const [what, payload, status, message] of cases) {
