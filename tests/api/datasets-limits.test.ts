@@ -51,13 +51,12 @@ test('a gzip bomb (200 MB of zeros, ~200 KB gzipped) is a 413 as soon as it pass
     { name: 'y', filename: 'y', content: idxU8([1], [0]) },
   ]);
   const ms = performance.now() - started;
-  if (process.env.TEST_VERBOSE) console.log(`bomb refused in ${ms.toFixed(1)} ms`);
+  if (process.env.TEST_VERBOSE) console.log(`bomb refused in ${ms.toFixed(1)} ms`); // a figure, not a threshold: machines are shared
   assert.equal(res.statusCode, 413, res.body);
   assert.equal(res.json().code, 'payload_too_large');
   assert.match(res.json().message, /file "x": the upload is over 1000000 bytes after decompression \(maxUploadBytes\)/);
   // Refused early: nowhere near 200 MB was inflated or kept.
   assert.ok(process.memoryUsage().rss - before < 100 * 1024 * 1024, 'memory stayed small');
-  assert.ok(ms < 10_000, `answered in ${ms.toFixed(0)} ms`);
   assert.equal(await t.db.prisma.dataset.count({ where: { name: 'bomb' } }), 0);
 });
 
