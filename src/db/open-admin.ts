@@ -7,6 +7,7 @@ import type { EmbeddedLockInfo } from './embedded-lock.ts';
 import { openEmbeddedDatabase } from './open-embedded.ts';
 import { openPostgresDatabase } from './open-postgres.ts';
 import type { SqlExecutor } from './sql-executor.ts';
+import { createPgExecutor } from './pg-executor.ts';
 
 export interface OpenAdminOptions {
   /** How long to wait for a starting service to begin serving its socket (default 15 s). */
@@ -49,14 +50,7 @@ async function connectToSocket(info: EmbeddedLockInfo): Promise<AdminDatabase> {
   pool.on('error', () => {});
   await (await pool.connect()).release(); // fail now, not on first query
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-  const executor: SqlExecutor = {
-    async query<R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) {
-      return (await pool.query<R>(sql, params as unknown[])).rows;
-    },
-    async exec(sql: string) {
-      await pool.query(sql);
-    },
-  };
+  const executor: SqlExecutor = createPgExecutor(pool);
   let closing: Promise<void> | undefined;
   return {
     prisma,

@@ -35,14 +35,7 @@ export async function openPostgresDatabase(connectionString: string, options: Op
   pool.on('error', swallow);
   queuePool.on('error', swallow);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-  const executor: SqlExecutor = {
-    async query<R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) {
-      return (await pool.query<R>(sql, params as unknown[])).rows;
-    },
-    async exec(sql: string) {
-      await pool.query(sql);
-    },
-  };
+  const executor: SqlExecutor = createPgExecutor(pool);
   let closing: Promise<void> | undefined;
   return {
     prisma,
