@@ -30,6 +30,7 @@ import { createOptimizer } from '../optim/createOptimizer.ts';
 import type { Optimizer } from '../optim/types.ts';
 import { Rng, type RngState } from '../rng.ts';
 import { gather, toDataset, type DataInput, type Dataset } from '../train/data.ts';
+import { replayEpochOrder, startEpochOrder } from '../train/epochOrder.ts';
 import { bceLogitsMean } from './ganLoss.ts';
 import { decodeGanCheckpoint, encodeGanCheckpoint, type GanProgress } from './ganCheckpoint.ts';
 import { tileSamples, type ImageGrid, type SampleRange } from './sampleGrid.ts';
@@ -310,19 +311,13 @@ export class GanTrainer {
     for (let epoch = p.epoch; epoch < epochs; epoch++) {
       const start = epoch === p.epoch && resume ? p.stepInEpoch : 0;
       if (start > 0) {
-        const now = rng.getState();
-        if (p.epochStartRng) rng.setState(p.epochStartRng);
-        for (let i = 0; i < n; i++) order[i] = i;
-        rng.shuffle(order);
-        rng.setState(now);
+        replayEpochOrder(rng, order, n, p.epochStartRng);
       } else {
-        p.epochStartRng = rng.getState();
+        p.epochStartRng = startEpochOrder(rng, order, n);
         p.stepInEpoch = 0;
         p.sums = [0, 0, 0, 0];
         p.batchSize = batchSize;
         p.trainCount = n;
-        for (let i = 0; i < n; i++) order[i] = i;
-        rng.shuffle(order);
       }
       let stop = false;
       for (let s = start; s < steps; s++) {

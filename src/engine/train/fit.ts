@@ -26,6 +26,7 @@ import { gather, sliceDataset, toDataset, type DataInput, type Dataset } from '.
 import { EarlyStopping, type EarlyStoppingConfig } from './earlyStopping.ts';
 import { evaluateDataset } from './evaluateDataset.ts';
 import type { FitHost } from './fitHost.ts';
+import { replayEpochOrder, startEpochOrder } from './epochOrder.ts';
 import type { GradientStrategy } from './gradientStrategy.ts';
 
 export interface FitOptions {
@@ -128,22 +129,12 @@ export async function fitModel(model: FitHost & { readonly lastOutput: Float32Ar
     await run(callbacks, (c) => c.onEpochBegin?.(epoch, {}));
     const startBatch = epoch === initialEpoch ? resumeBatch : 0;
     if (startBatch > 0) {
-      if (order) {
-        const now = rng.getState();
-        if (progress.epochStartRng) rng.setState(progress.epochStartRng);
-        for (let i = 0; i < n; i++) order[i] = i;
-        rng.shuffle(order);
-        rng.setState(now);
-      }
+      replayEpochOrder(rng, order, n, progress.epochStartRng);
     } else {
-      progress.epochStartRng = rng.getState();
+      progress.epochStartRng = startEpochOrder(rng, order, n);
       progress.batchInEpoch = 0;
       progress.batchSize = batchSize;
       progress.trainCount = n;
-      if (order) {
-        for (let i = 0; i < n; i++) order[i] = i;
-        rng.shuffle(order);
-      }
     }
     for (const m of metrics) m.reset();
     // A mid-epoch resume continues the epoch's loss average (metrics restart with the resumed batches).
