@@ -33,10 +33,8 @@ export interface NewJob {
 
 /** Creates a queued job, or returns the one created earlier with the same idempotency key. */
 export async function createJob(prisma: PrismaClient, input: NewJob): Promise<{ job: Job; created: boolean }> {
-  if (input.idempotencyKey !== null) {
-    const existing = await prisma.job.findUnique({ where: { tenantId_idempotencyKey: { tenantId: input.tenantId, idempotencyKey: input.idempotencyKey } } });
-    if (existing) return { job: existing, created: false };
-  }
+  // A retry that finds the key already used is answered by the caller before it gets here;
+  // two submissions racing with one key are settled by the unique index below.
   try {
     const job = await prisma.$transaction(async (tx) => {
       const j = await tx.job.create({ data: { ...input, status: 'queued' } });
