@@ -84,6 +84,20 @@ test('an Idempotency-Key makes a retried submission return the same job', async 
   await waitFor(a.json().id, ['succeeded', 'failed']);
 });
 
+test('two submissions racing with one Idempotency-Key create one job', async () => {
+  const headers = { ...t.auth, 'idempotency-key': 'race-1' };
+  const payload = { datasetId, model: mlpSpec(), training: { ...training, epochs: 1 } };
+  const [a, b] = await Promise.all([
+    t.app.inject({ method: 'POST', url: '/v1/jobs', headers, payload }),
+    t.app.inject({ method: 'POST', url: '/v1/jobs', headers, payload }),
+  ]);
+  assert.equal(a.statusCode, 201, a.body);
+  assert.equal(b.statusCode, 201, b.body);
+  assert.equal(a.json().id, b.json().id);
+  assert.equal(await t.db.prisma.job.count({ where: { idempotencyKey: 'race-1' } }), 1);
+  await waitFor(a.json().id, ['succeeded', 'failed']);
+});
+
 test('what cannot run is refused with 422 before it is queued, naming the reason', async () => {
   const before = await t.db.prisma.job.count();
   const cases: Array<[string, Record<string, unknown>, number, RegExp]> = [
