@@ -72,17 +72,19 @@ export class Dense extends BaseLayer<DenseConfig> {
   private readonly a = new Scratch();
   private readonly dz = new Scratch();
   private readonly dx = new Scratch();
-  private dwScratch = new Float32Array(0);
+  private dwScratch: Float32Array = new Float32Array(0);
   private x: Float32Array = new Float32Array(0);
   private zView: Float32Array = new Float32Array(0);
   private aView: Float32Array = new Float32Array(0);
 
   private readonly kernels: MatmulKernelSet;
+  private readonly allocate: (n: number) => Float32Array;
 
   constructor(cfg: DenseConfig, index: number, env: LayerEnv = DEFAULT_LAYER_ENV) {
     super(denseDef, cfg, index);
     this.outputActivation = cfg.activation;
     this.kernels = env.kernels;
+    this.allocate = env.allocate ?? ((n) => new Float32Array(n));
   }
 
   get logits(): Float32Array {
@@ -90,7 +92,7 @@ export class Dense extends BaseLayer<DenseConfig> {
   }
 
   protected override onAttach(): void {
-    this.dwScratch = new Float32Array(this.outSize * this.inSize);
+    this.dwScratch = this.allocate(this.outSize * this.inSize);
   }
 
   forward(x: Float32Array, batch: number, _ctx: ForwardContext): Float32Array {
@@ -131,7 +133,8 @@ export class Dense extends BaseLayer<DenseConfig> {
     this.kernels.matmulRowsTN(dz, this.x, this.dwScratch, nOut, batch, nIn, 0, nOut);
     const gw = w.grad;
     const s = this.dwScratch;
-    for (let i = 0; i < gw.length; i++) gw[i] += s[i];
+    if (this.kernels.addInto) this.kernels.addInto(gw, s, gw.length);
+    else for (let i = 0; i < gw.length; i++) gw[i] += s[i];
     if (this.config.useBias) {
       const gb = this.params[1].grad;
       for (let r = 0; r < batch; r++) {

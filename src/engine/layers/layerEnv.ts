@@ -5,6 +5,7 @@
  * set is a constructor option, not a code change.
  */
 import { matmulRows, matmulRowsNT, matmulRowsTN, type MatmulKernel } from '../kernels/matmul.ts';
+import type { AdamKernel } from '../optim/adamUpdate.ts';
 
 export interface MatmulKernelSet {
   /** out[m,n] = a[m,k] · b[k,n] */
@@ -13,10 +14,22 @@ export interface MatmulKernelSet {
   readonly matmulRowsNT: MatmulKernel;
   /** out[m,n] = a[k,m]ᵀ · b[k,n] */
   readonly matmulRowsTN: MatmulKernel;
+  /** dst[i] += src[i] for i < n (default: a plain loop). */
+  readonly addInto?: (dst: Float32Array, src: Float32Array, n: number) => void;
+  /** The optimizer's Adam loop (default: `adamRange`, the reference it must equal bit for bit). */
+  readonly adam?: AdamKernel;
+  /**
+   * Where a model allocates weights, gradients, buffers and optimizer slots so the kernels
+   * use them in place (default: SharedArrayBuffers), and how it gives them back.
+   */
+  readonly allocate?: (n: number) => Float32Array;
+  readonly release?: (x: Float32Array) => void;
 }
 
 export interface LayerEnv {
   readonly kernels: MatmulKernelSet;
+  /** Allocates long-lived layer scratch where the kernels use it in place (owned by the model). */
+  readonly allocate?: (n: number) => Float32Array;
 }
 
 export const PLAIN_KERNELS: MatmulKernelSet = { matmulRows, matmulRowsNT, matmulRowsTN };

@@ -34,6 +34,7 @@ import { predictDataset } from '../train/predictDataset.ts';
 import type { TrainingProgress } from '../train/trainingProgress.ts';
 import { decodeCheckpoint, encodeCheckpoint, loadWeightsInto, encodeWeights, readCheckpointInfo } from './checkpoint.ts';
 import type { NormalizedSpec } from './spec.ts';
+import { ModelMemory, forget, releaseWhenCollected } from './modelMemory.ts';
 import { allocateParameters, type Float32Allocator, type ParameterStore, type SharedStorage } from './parameterStore.ts';
 import { formatSummary, summarizeSpec, type SpecSummary, type SummarizeOptions } from './summarizeSpec.ts';
 import { validateSpec } from './validateSpec.ts';
@@ -95,21 +96,30 @@ export class Sequential {
   /** The output of the last forward (predictions of the last training batch, before its update). */
   lastOutput: Float32Array = new Float32Array(0);
   private readonly hasParamsBelow: boolean[];
+  private readonly kernels: MatmulKernelSet;
+  /** Blocks from the kernel set's allocator (weights, grads, slots, scratch); see modelMemory.ts. */
+  private readonly memory: ModelMemory | null = null;
 
   private constructor(spec: NormalizedSpec, seed: number, kernels: MatmulKernelSet, storage?: SharedStorage, allocate?: Float32Allocator) {
     this.spec = spec;
     this.seed = seed >>> 0;
+    this.kernels = kernels;
+    if (kernels.allocate && kernels.release) {
+      this.memory = new ModelMemory(kernels.allocate, kernels.release);
+      releaseWhenCollected(this, this.memory);
+    }
     const layers: Layer[] = [];
     let shape: readonly number[] = spec.inputShape;
+    const env = this.memory ? { kernels, allocate: this.memory.allocate } : { kernels };
     spec.layers.forEach((cfg, i) => {
-      const layer = LAYER_DEFS[cfg.type].create(cfg, i, { kernels });
+      const layer = LAYER_DEFS[cfg.type].create(cfg, i, env);
       shape = layer.build(shape);
       layers.push(layer);
     });
     this.layers = layers;
     this.inputShape = [...spec.inputShape];
     this.outputShape = [...shape];
-    this.store = allocateParameters(layers, storage, allocate);
+    this.store = allocateParameters(layers, storage, allocate ?? this.memory?.allocate);
     if (!storage) {
       const rng = new Rng(this.seed);
       for (const layer of layers) {
@@ -169,6 +179,10 @@ export class Sequential {
     const opt = options.optimizer;
     this.optimizer = isOptimizer(opt) ? opt : createOptimizer(opt, 'optimizer');
     this.optimizerConfig = isOptimizer(opt) ? null : opt;
+    this.optimizer.useKernels?.({
+      ...(this.kernels.adam ? { adam: this.kernels.adam } : {}),
+      ...(this.memory ? { allocate: this.memory.allocate } : {}),
+    });
     if (typeof options.loss !== 'string') throw new SpecError('loss', `must be a loss name; valid: ${LOSSES.join(', ')}`);
     const loss = matchLoss(options.loss);
     if (loss === undefined) throw new SpecError('loss', `unknown loss ${JSON.stringify(options.loss)}; valid: ${LOSSES.join(', ')}`);
@@ -300,6 +314,16 @@ export class Sequential {
   predict(x: DataInput, options: { batchSize?: number } = {}): TensorLike & { data: Float32Array } {
     const d: Dataset = toDataset(x, 'x');
     return { data: predictDataset(this, d, options.batchSize ?? 32), shape: [d.count, ...this.outputShape] };
+  }
+
+  /**
+   * Gives the model's memory back to its kernels' allocator now instead of when the model is
+   * collected. The model (and every view of its weights) must not be used afterwards.
+   */
+  dispose(): void {
+    if (!this.memory) return;
+    forget(this.memory);
+    this.memory.releaseAll();
   }
 
   /** A copy of all trainable weights and buffers, flat, in parameter order. */

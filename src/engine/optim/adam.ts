@@ -1,5 +1,6 @@
+import { adamCoefficients, adamRange, type AdamKernel } from './adamUpdate.ts';
 import { BaseOptimizer } from './baseOptimizer.ts';
-import type { BaseOptimizerOptions } from './baseOptimizer.ts';
+import type { BaseOptimizerOptions, OptimizerKernels } from './baseOptimizer.ts';
 import type { Parameter } from './types.ts';
 
 export interface AdamOptions extends BaseOptimizerOptions {
@@ -16,7 +17,7 @@ export interface AdamOptions extends BaseOptimizerOptions {
 }
 
 /**
- * Adam with PyTorch's formula:
+ * Adam with PyTorch's formula in float32 (adamUpdate.ts):
  * `m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;`
  * `w -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)`
  * (Keras adds epsilon before scaling by sqrt(1-b2^t); the two agree up to epsilon's size).
@@ -41,35 +42,25 @@ export class Adam extends BaseOptimizer {
     this.weightDecay = o.weightDecay ?? 0;
   }
 
+  /** Set by `useKernels`: a faster equivalent of `adamRange` (amsgrad always runs `adamRange`). */
+  private kernel: AdamKernel | null = null;
+
+  override useKernels(k: OptimizerKernels): void {
+    super.useKernels(k);
+    this.kernel = k.adam ?? null;
+  }
+
   protected update(p: Parameter, lr: number, scale: number, t: number, from = 0, to = p.value.length): void {
-    const w = p.value;
-    const grad = p.grad;
-    const cv = this.clipvalue;
-    const b1 = this.beta1;
-    const b2 = this.beta2;
-    const eps = this.epsilon;
     const wd = p.decay === false ? 0 : this.weightDecay;
-    const l2 = this.decoupled ? 0 : wd;
-    const shrink = this.decoupled && wd !== 0 ? 1 - lr * wd : 1;
+    const k = adamCoefficients({
+      lr, t, scale, clip: this.clipvalue, eps: this.epsilon, b1: this.beta1, b2: this.beta2,
+      l2: this.decoupled ? 0 : wd,
+      shrink: this.decoupled && wd !== 0 ? 1 - lr * wd : 1,
+    });
     const m = this.slot(p, 'exp_avg');
     const v = this.slot(p, 'exp_avg_sq');
-    const vmax = this.amsgrad ? this.slot(p, 'max_exp_avg_sq') : null;
-    const stepSize = lr / (1 - Math.pow(b1, t));
-    const bc2Sqrt = Math.sqrt(1 - Math.pow(b2, t));
-    for (let i = from; i < to; i++) {
-      let g = grad[i] * scale;
-      if (g > cv) g = cv;
-      else if (g < -cv) g = -cv;
-      if (shrink !== 1) w[i] = w[i] * shrink;
-      if (l2 !== 0) g = Math.fround(g + l2 * w[i]);
-      m[i] = b1 * m[i] + (1 - b1) * g;
-      v[i] = b2 * v[i] + (1 - b2) * g * g;
-      let vi = v[i];
-      if (vmax !== null) {
-        if (vi > vmax[i]) vmax[i] = vi;
-        vi = vmax[i];
-      }
-      w[i] = w[i] - (stepSize * m[i]) / (Math.sqrt(vi) / bc2Sqrt + eps);
-    }
+    if (this.amsgrad) adamRange(p.value, p.grad, m, v, from, to, k, this.slot(p, 'max_exp_avg_sq'));
+    else if (this.kernel !== null) this.kernel(p.value, p.grad, m, v, from, to, k);
+    else adamRange(p.value, p.grad, m, v, from, to, k);
   }
 }

@@ -1,4 +1,6 @@
-import type { Optimizer, OptimizerState, Parameter } from './types.ts';
+import type { Optimizer, OptimizerKernels, OptimizerState, Parameter } from './types.ts';
+
+export type { OptimizerKernels } from './types.ts';
 import type { LearningRateSchedule } from './learningRateSchedule.ts';
 import { ReduceLROnPlateau } from './reduceLROnPlateau.ts';
 import type { ReduceLROnPlateauConfig } from './reduceLROnPlateau.ts';
@@ -50,6 +52,20 @@ export abstract class BaseOptimizer implements Optimizer {
     this.globalClipnorm = o.globalClipnorm;
     this.clipvalue = o.clipvalue ?? Number.POSITIVE_INFINITY;
     this.plateau = o.reduceLROnPlateau ? new ReduceLROnPlateau(o.reduceLROnPlateau) : null;
+  }
+
+  /**
+   * Uses the model's kernels from now on: slots are (re)allocated with `k.allocate` (values
+   * kept) and subclasses pick up their fast loops. Called by `Sequential.compile`.
+   */
+  useKernels(k: OptimizerKernels): void {
+    if (k.allocate === undefined) return;
+    this.slotAllocator = k.allocate;
+    for (const [key, v] of this.slots) {
+      const a = k.allocate(v.length);
+      a.set(v);
+      this.slots.set(key, a);
+    }
   }
 
   get learningRate(): number {

@@ -1,3 +1,5 @@
+import type { AdamKernel } from './adamUpdate.ts';
+
 /**
  * The contract between the training loop and the optimizers.
  *
@@ -29,6 +31,17 @@ export interface OptimizerState {
   scalars: Record<string, number>;
 }
 
+/**
+ * Faster equivalents of an optimizer's reference loops (same results bit for bit), and where
+ * to allocate its slots, from the model's kernel set (e.g. WebAssembly SIMD over the memory
+ * the weights live in). Each is optional; an optimizer uses what it knows.
+ */
+export interface OptimizerKernels {
+  adam?: AdamKernel;
+  /** Allocates `n` zeroed floats for a slot. */
+  allocate?: (n: number) => Float32Array;
+}
+
 export interface Optimizer {
   readonly type: string;
   /** Apply one update from the gradients currently in each parameter's `grad`. */
@@ -39,6 +52,8 @@ export interface Optimizer {
   onEpochEnd?(logs: Readonly<Record<string, number>>): void;
   getState(): OptimizerState;
   setState(state: OptimizerState): void;
+  /** Faster loops and slot allocation from the model's kernel set (BaseOptimizer implements it). */
+  useKernels?(k: OptimizerKernels): void;
   /** Range stepping for data parallelism (BaseOptimizer implements these; see there). */
   beginRangeStep?(): { lr: number; t: number } | null;
   updateRange?(params: readonly Parameter[], lr: number, t: number, from: number, to: number): void;

@@ -10,6 +10,7 @@ import { argmaxAxisRange, maxAxisRange, sumAxisRange } from '../reduce.ts';
 import { gatherRows, scatterRows } from '../copy.ts';
 import { erf } from '../erf.ts';
 import { createWasmKernels } from './wasmKernels.ts';
+import type { MatmulKernelSet } from '../../layers/layerEnv.ts';
 import type { WasmMatmulKernels } from './wasmKernels.ts';
 
 export { createWasmKernels } from './wasmKernels.ts';
@@ -36,11 +37,19 @@ export const plainKernels = {
   sumAxisRange, maxAxisRange, argmaxAxisRange, gatherRows, scatterRows, erf,
 };
 
-/** The same set with the matmul family in WebAssembly SIMD. */
-export const kernels: typeof plainKernels = {
+/**
+ * The same set with the matmul family, Adam and addInto in WebAssembly SIMD, allocating a
+ * model's weights, gradients and optimizer slots in this thread's wasm memory (so the
+ * kernels use them in place).
+ */
+export const kernels: typeof plainKernels & Required<Pick<MatmulKernelSet, 'adam' | 'addInto' | 'allocate' | 'release'>> = {
   ...plainKernels,
   matmulRows: lazy('matmulRows'),
   matmulRowsNT: lazy('matmulRowsNT'),
   matmulRowsTN: lazy('matmulRowsTN'),
   matmulRowsTT: lazy('matmulRowsTT'),
+  adam: (w, g, m, v, from, to, k) => defaultWasmKernels().adam(w, g, m, v, from, to, k),
+  addInto: (dst, src, n) => defaultWasmKernels().addInto(dst, src, n),
+  allocate: (n) => defaultWasmKernels().arena.alloc(n),
+  release: (x) => defaultWasmKernels().arena.free(x),
 };

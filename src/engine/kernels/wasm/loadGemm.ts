@@ -29,7 +29,8 @@ export interface GemmInstance {
 /** Largest memory created here (pages of 64 KiB): 2 GiB, so addresses stay positive int32 in JS. */
 export const MAX_PAGES = 32768;
 
-function decode(b64: string): Uint8Array {
+/** Bytes of a base64 string (the embedded modules). */
+export function decodeBase64(b64: string): Uint8Array {
   const s = atob(b64);
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
@@ -60,7 +61,7 @@ const modules = new Map<boolean, WasmModule>();
 function compiled(relaxed: boolean): WasmModule {
   let mod = modules.get(relaxed);
   if (!mod) {
-    mod = new wasm.Module(decode(relaxed ? GEMM_RELAXED_BASE64 : GEMM_SIMD_BASE64));
+    mod = new wasm.Module(decodeBase64(relaxed ? GEMM_RELAXED_BASE64 : GEMM_SIMD_BASE64));
     modules.set(relaxed, mod);
   }
   return mod;

@@ -11,6 +11,8 @@ import type { MatmulKernel } from '../matmul.ts';
 import { instantiateGemm } from './loadGemm.ts';
 import type { GemmInstance, GemmOptions } from './loadGemm.ts';
 import { WasmArena } from './wasmArena.ts';
+import { instantiateOps } from './loadOps.ts';
+import { adamRange, type AdamKernel } from '../../optim/adamUpdate.ts';
 
 export interface WasmKernelOptions extends GemmOptions {
   /** Cache blocking: inner-dimension block (KC), rows of A per packed block (MC), columns of B per packed block (NC). */
@@ -24,6 +26,10 @@ export interface WasmMatmulKernels {
   readonly matmulRowsNT: MatmulKernel;
   readonly matmulRowsTN: MatmulKernel;
   readonly matmulRowsTT: MatmulKernel;
+  /** Adam over views in this memory in WebAssembly SIMD (others: the plain `adamRange`); same results. */
+  readonly adam: AdamKernel;
+  /** dst[i] += src[i] for i < n (in wasm when both live in this memory). */
+  readonly addInto: (dst: Float32Array, src: Float32Array, n: number) => void;
   /** Allocator over the instance's memory: views from `arena.alloc(n)` are used without copies. */
   readonly arena: WasmArena;
   readonly relaxed: boolean;
@@ -94,7 +100,27 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmMatmulKe
     if (!ownC) out.set(heap.subarray(cPtr >> 2, (cPtr >> 2) + rows * n), r0 * n);
   }
 
+  const ops = instantiateOps(inst.memory);
+  const adam: AdamKernel = (w, g, m, v, from, to, k) => {
+    if (to <= from) return;
+    if (!(arena.owns(w) && arena.owns(g) && arena.owns(m) && arena.owns(v))) {
+      adamRange(w, g, m, v, from, to, k);
+      return;
+    }
+    const o = from * 4;
+    ops.adam(
+      w.byteOffset + o, g.byteOffset + o, m.byteOffset + o, v.byteOffset + o, to - from,
+      k.scale, k.clip, k.l2, k.shrink, k.b1, k.c1, k.b2, k.c2, k.stepSize, k.rbc2, k.eps,
+    );
+  };
+  const addInto = (dst: Float32Array, src: Float32Array, n: number): void => {
+    if (arena.owns(dst) && arena.owns(src)) ops.addInto(dst.byteOffset, src.byteOffset, n);
+    else for (let i = 0; i < n; i++) dst[i] += src[i];
+  };
+
   return {
+    adam,
+    addInto,
     matmulRows: (a, b, out, m, k, n, r0, r1) => run(false, false, a, b, out, m, k, n, r0, r1),
     matmulRowsNT: (a, b, out, m, k, n, r0, r1) => run(false, true, a, b, out, m, k, n, r0, r1),
     matmulRowsTN: (a, b, out, m, k, n, r0, r1) => run(true, false, a, b, out, m, k, n, r0, r1),

@@ -1,0 +1,25 @@
+/**
+ * Instantiates the embedded elementwise module (opsWat.ts) over a GEMM instance's memory,
+ * synchronously and without I/O, like loadGemm.ts.
+ */
+import { OPS_SIMD_BASE64 } from './opsModule.generated.ts';
+import { decodeBase64 } from './loadGemm.ts';
+import { wasm } from './wasmApi.ts';
+import type { WasmMemory, WasmModule } from './wasmApi.ts';
+
+/** The module's exports: addresses in bytes, sizes in elements (see opsWat.ts). */
+export interface OpsExports {
+  adam(
+    w: number, g: number, m: number, v: number, n: number,
+    scale: number, clip: number, l2: number, shrink: number,
+    b1: number, c1: number, b2: number, c2: number, stepSize: number, rbc2: number, eps: number,
+  ): void;
+  addInto(dst: number, src: number, n: number): void;
+}
+
+let compiled: WasmModule | undefined;
+
+export function instantiateOps(memory: WasmMemory): OpsExports {
+  compiled ??= new wasm.Module(decodeBase64(OPS_SIMD_BASE64));
+  return new wasm.Instance(compiled, { env: { memory } }).exports as unknown as OpsExports;
+}
