@@ -15,9 +15,16 @@ export function sizeOfShape(shape: readonly number[]): number {
 
 /** A growable scratch buffer: `get(n)` returns a view of n floats, reallocating only to grow. */
 export class Scratch {
-  private buf = new Float32Array(0);
+  private buf: Float32Array = new Float32Array(0);
+  /** `memory`: where to allocate (e.g. the model's wasm memory, so kernels use it in place); default the JS heap. */
+  constructor(private readonly memory?: { allocate?: (n: number) => Float32Array; release?: (x: Float32Array) => void }) {}
   get(n: number): Float32Array {
-    if (this.buf.length < n) this.buf = new Float32Array(n);
+    if (this.buf.length < n) {
+      if (this.memory?.allocate) {
+        if (this.buf.length > 0) this.memory.release?.(this.buf);
+        this.buf = this.memory.allocate(n);
+      } else this.buf = new Float32Array(n);
+    }
     return this.buf.length === n ? this.buf : this.buf.subarray(0, n);
   }
 }

@@ -68,10 +68,10 @@ export const denseDef: LayerDef<DenseConfig> = {
 
 export class Dense extends BaseLayer<DenseConfig> {
   readonly outputActivation: ActivationName;
-  private readonly z = new Scratch();
-  private readonly a = new Scratch();
-  private readonly dz = new Scratch();
-  private readonly dx = new Scratch();
+  private readonly z: Scratch;
+  private readonly a: Scratch;
+  private readonly dz: Scratch;
+  private readonly dx: Scratch;
   private dwScratch: Float32Array = new Float32Array(0);
   private x: Float32Array = new Float32Array(0);
   private zView: Float32Array = new Float32Array(0);
@@ -85,6 +85,7 @@ export class Dense extends BaseLayer<DenseConfig> {
     this.outputActivation = cfg.activation;
     this.kernels = env.kernels;
     this.allocate = env.allocate ?? ((n) => new Float32Array(n));
+    [this.z, this.a, this.dz, this.dx] = [0, 1, 2, 3].map(() => new Scratch(env));
   }
 
   get logits(): Float32Array {

@@ -30,6 +30,7 @@ export interface LayerEnv {
   readonly kernels: MatmulKernelSet;
   /** Allocates long-lived layer scratch where the kernels use it in place (owned by the model). */
   readonly allocate?: (n: number) => Float32Array;
+  readonly release?: (x: Float32Array) => void;
 }
 
 export const PLAIN_KERNELS: MatmulKernelSet = { matmulRows, matmulRowsNT, matmulRowsTN };

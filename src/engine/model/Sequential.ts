@@ -110,7 +110,7 @@ export class Sequential {
     }
     const layers: Layer[] = [];
     let shape: readonly number[] = spec.inputShape;
-    const env = this.memory ? { kernels, allocate: this.memory.allocate } : { kernels };
+    const env = this.memory ? { kernels, allocate: this.memory.allocate, release: this.memory.release } : { kernels };
     spec.layers.forEach((cfg, i) => {
       const layer = LAYER_DEFS[cfg.type].create(cfg, i, env);
       shape = layer.build(shape);
@@ -314,6 +314,15 @@ export class Sequential {
   predict(x: DataInput, options: { batchSize?: number } = {}): TensorLike & { data: Float32Array } {
     const d: Dataset = toDataset(x, 'x');
     return { data: predictDataset(this, d, options.batchSize ?? 32), shape: [d.count, ...this.outputShape] };
+  }
+
+  /** `n` zeroed floats where this model's kernels use them in place (e.g. a batch buffer); give back with `releaseScratch`. */
+  allocateScratch(n: number): Float32Array {
+    return this.memory ? this.memory.allocate(n) : new Float32Array(n);
+  }
+
+  releaseScratch(x: Float32Array): void {
+    this.memory?.release(x);
   }
 
   /**

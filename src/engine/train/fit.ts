@@ -113,7 +113,9 @@ export async function fitModel(model: FitHost & { readonly lastOutput: Float32Ar
   progress.resumeEpoch = null;
 
   const bs = Math.min(batchSize, n);
-  const xb = new Float32Array(bs * x.size);
+  // The input batch lives where the model's kernels read it in place (given back at the end;
+  // on a throw, with the model).
+  const xb = model.allocateScratch(bs * x.size);
   const yb = new Float32Array(bs * y.size);
   const wb = classWeight ? new Float32Array(bs) : null;
   const order = shuffle ? new Int32Array(n) : null;
@@ -200,6 +202,7 @@ export async function fitModel(model: FitHost & { readonly lastOutput: Float32Ar
     await new Promise((r) => setTimeout(r, 0));
     lastYield = performance.now();
   }
+  model.releaseScratch(xb);
   await run(callbacks, (c) => c.onTrainEnd?.(lastLogs));
   return history;
 }

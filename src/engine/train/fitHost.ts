@@ -25,4 +25,7 @@ export interface FitHost {
   regularizationPenalty(addGrads?: boolean): number;
   getWeights(): Float32Array;
   setWeights(w: Float32Array): void;
+  /** A batch buffer where the model's kernels read it in place, and its release. */
+  allocateScratch(n: number): Float32Array;
+  releaseScratch(x: Float32Array): void;
 }
