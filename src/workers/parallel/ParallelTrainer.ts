@@ -26,7 +26,7 @@
  *   try { await model.fit(x, y, { batchSize: 128, gradients: trainer }); } finally { await trainer.close(); }
  */
 import { Worker } from 'node:worker_threads';
-import { sharedFloat32, type GradientStrategy, type Sequential } from '../../engine/index.ts';
+import { defaultWasmKernels, sharedFloat32, type GradientStrategy, type Sequential } from '../../engine/index.ts';
 import {
   BATCH, CMD, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, START, STATUS, STEP, WEIGHTS, controlInts, helperBase, waitChange,
 } from './controlBlock.ts';
@@ -64,6 +64,12 @@ export class ParallelTrainer implements GradientStrategy {
   private readonly w: Float32Array;
   private readonly slice0 = { batch: 0, regularize: true };
   private readonly myRange: [number, number];
+  /** Where the shared arrays live: the model's wasm memory when its weights are there (see `create`). */
+  private readonly allocate: (n: number) => Float32Array;
+  private readonly release: (x: Float32Array) => void;
+  private readonly inWasm: boolean;
+  private readonly owned: Float32Array[] = [];
+  private readonly add = (dst: Float32Array, src: Float32Array, n: number): void => defaultWasmKernels().addInto(dst, src, n);
   private workers: Worker[] = [];
   private closed = false;
   private failed: Error | null = null;
@@ -84,12 +90,24 @@ export class ParallelTrainer implements GradientStrategy {
     this.losses = new Float64Array(new SharedArrayBuffer(threads * 8));
     this.stepArgs = new Float64Array(new SharedArrayBuffer(16));
     this.errors = new Uint8Array(new SharedArrayBuffer(threads * ERROR_BYTES));
+    // When the weights live in this thread's wasm memory (the default kernels), every shared
+    // array goes there too and the helpers run their kernels over that same memory, so no
+    // thread copies operands and the optimizer update runs in wasm on every range.
+    this.inWasm = threads > 1 && defaultWasmKernels().arena.owns(model.storage.values);
+    this.allocate = this.inWasm
+      ? (n) => {
+        const a = model.allocateScratch(n);
+        this.owned.push(a);
+        return a;
+      }
+      : sharedFloat32;
+    this.release = (x) => model.releaseScratch(x);
     this.grads = [model.storage.grads];
-    for (let h = 1; h < threads; h++) this.grads.push(sharedFloat32(model.paramCount));
-    this.x = sharedFloat32(maxBatch * xSize);
-    this.y = sharedFloat32(maxBatch * ySize);
-    this.w = sharedFloat32(maxBatch);
-    this.lastOutput = sharedFloat32(maxBatch * outSize);
+    for (let h = 1; h < threads; h++) this.grads.push(this.allocate(model.paramCount));
+    this.x = this.allocate(maxBatch * xSize);
+    this.y = this.allocate(maxBatch * ySize);
+    this.w = this.allocate(maxBatch);
+    this.lastOutput = this.allocate(maxBatch * outSize);
     this.myRange = partBounds(0, model.paramCount, threads);
   }
 
@@ -120,7 +138,7 @@ export class ParallelTrainer implements GradientStrategy {
   private async start(fault: HelperInit['fault']): Promise<void> {
     if (this.threads === 1) return;
     const { values, bufferValues } = this.model.storage;
-    const slots = this.splitStep && this.model.optimizer?.shareSlots ? this.model.optimizer.shareSlots(this.model.params, sharedFloat32) : null;
+    const slots = this.splitStep && this.model.optimizer?.shareSlots ? this.model.optimizer.shareSlots(this.model.params, this.inWasm ? (n) => this.model.allocateScratch(n) : sharedFloat32) : null;
     const ready: Promise<void>[] = [];
     for (let h = 1; h < this.threads; h++) {
       const init: HelperInit = {
@@ -130,6 +148,7 @@ export class ParallelTrainer implements GradientStrategy {
         control: this.ctrl.buffer as SharedArrayBuffer, losses: this.losses.buffer as SharedArrayBuffer,
         step: this.stepArgs.buffer as SharedArrayBuffer, errors: this.errors.buffer as SharedArrayBuffer,
         x: this.x, y: this.y, w: this.w, out: this.lastOutput, xSize: this.xSize, ySize: this.ySize, outSize: this.outSize,
+        ...(this.inWasm ? { memory: defaultWasmKernels().instance.memory } : {}),
         ...(fault !== undefined && h === 1 ? { fault } : {}),
       };
       const worker = new Worker(HELPER_URL, { workerData: init });
@@ -187,7 +206,7 @@ export class ParallelTrainer implements GradientStrategy {
     }
     for (let h = 1; h < this.threads; h++) loss += this.losses[h];
     if (this.splitStep) this.pendingReduce = true;
-    else reduceRange(this.grads, 0, this.model.paramCount);
+    else reduceRange(this.grads, 0, this.model.paramCount, this.add);
     return loss;
   }
 
@@ -197,7 +216,7 @@ export class ParallelTrainer implements GradientStrategy {
     const optimizer = this.model.optimizer;
     if (!optimizer) throw new ParallelTrainingError('the model is not compiled');
     const plan = this.pendingReduce ? optimizer.beginRangeStep?.() ?? null : null;
-    if (this.pendingReduce && plan === null) reduceRange(this.grads, 0, this.model.paramCount);
+    if (this.pendingReduce && plan === null) reduceRange(this.grads, 0, this.model.paramCount, this.add);
     const wasPending = this.pendingReduce;
     this.pendingReduce = false;
     if (!wasPending || plan === null || !optimizer.updateRange) {
@@ -209,7 +228,7 @@ export class ParallelTrainer implements GradientStrategy {
     const gen = this.signal(STEP);
     try {
       const [from, to] = this.myRange;
-      reduceRange(this.grads, from, to);
+      reduceRange(this.grads, from, to, this.add);
       optimizer.updateRange(this.model.params, plan.lr, plan.t, from, to);
     } finally {
       this.waitHelpers(gen);
@@ -265,5 +284,7 @@ export class ParallelTrainer implements GradientStrategy {
       });
     })));
     this.workers = [];
+    // The helpers are gone: give the shared arrays back (the optimizer keeps its shared slots).
+    for (const a of this.owned.splice(0)) this.release(a);
   }
 }

@@ -6,15 +6,33 @@
  * weights; report done. No message and no allocation per step.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Rng, Sequential, createOptimizer, type Optimizer, type Parameter } from '../../engine/index.ts';
+import {
+  Rng, Sequential, createOptimizer, createWasmKernels, wasmKernelSet, type Optimizer, type Parameter,
+} from '../../engine/index.ts';
 import {
   BATCH, CMD, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, OK, START, STATUS, STEP, WEIGHTS, helperBase, waitChange,
 } from './controlBlock.ts';
 import type { HelperInit, HelperMessage } from './messages.ts';
-import { partBounds, reduceRange } from './ranges.ts';
+import { partBounds, reduceRange, type AddInto } from './ranges.ts';
 import { replicaStreamSeed } from './replicaStream.ts';
 
-const d = workerData as HelperInit;
+const init = workerData as HelperInit;
+// Over the main thread's wasm memory: this thread's own kernel instance on the same memory,
+// and every shared array rebuilt as a view its kernels recognise (no copies).
+const wk = init.memory ? createWasmKernels({ memory: init.memory }) : null;
+const kernelSet = wk ? wasmKernelSet(wk) : null;
+const re = (a: Float32Array): Float32Array => (wk ? wk.arena.view(a.byteOffset, a.length) : a);
+const d: HelperInit = wk
+  ? {
+    ...init,
+    values: re(init.values), bufferValues: re(init.bufferValues), grads: init.grads.map(re),
+    x: re(init.x), y: re(init.y), w: re(init.w), out: re(init.out),
+    optimizer: init.optimizer
+      ? { config: init.optimizer.config, slots: Object.fromEntries(Object.entries(init.optimizer.slots).map(([k, v]) => [k, re(v)])) }
+      : null,
+  }
+  : init;
+const add: AddInto | undefined = wk ? wk.addInto : undefined;
 const post = (m: HelperMessage): void => parentPort?.postMessage(m);
 
 let replica: Sequential;
@@ -22,13 +40,16 @@ let optimizer: Optimizer | null = null;
 /** The parameters as the optimizer sees them: shared weights, the reduced (model's) gradients. */
 let params: Parameter[] = [];
 try {
-  replica = Sequential.fromSpec(d.spec, { seed: d.seed, storage: { values: d.values, bufferValues: d.bufferValues, grads: d.grads[d.index] } });
+  replica = Sequential.fromSpec(d.spec, {
+    seed: d.seed, storage: { values: d.values, bufferValues: d.bufferValues, grads: d.grads[d.index] }, ...(kernelSet ? { kernels: kernelSet } : {}),
+  });
   replica.compile({ optimizer: 'sgd', loss: d.loss });
   replica.trainRng.setState(new Rng(replicaStreamSeed(d.seed, d.index)).getState());
   if (d.optimizer) {
     optimizer = createOptimizer(d.optimizer.config);
     if (!optimizer.attachSlots || !optimizer.updateRange) throw new Error(`optimizer ${optimizer.type} cannot update ranges`);
     optimizer.attachSlots(d.optimizer.slots);
+    if (wk) optimizer.useKernels?.({ adam: wk.adam });
     let off = 0;
     params = replica.params.map((p) => {
       const n = p.value.length;
@@ -84,7 +105,7 @@ function compute(): void {
 }
 
 function step(): void {
-  reduceRange(d.grads, pFrom, pTo);
+  reduceRange(d.grads, pFrom, pTo, add);
   optimizer?.updateRange?.(params, stepArgs[0], stepArgs[1], pFrom, pTo);
 }
 

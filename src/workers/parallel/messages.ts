@@ -1,3 +1,5 @@
+import type { WasmMemory } from '../../engine/index.ts';
+
 /** What a helper thread gets at start (workerData) and sends back once (ready / failed). */
 export interface HelperInit {
   /** This helper's replica index (1..threads-1; the main thread is 0). */
@@ -28,6 +30,12 @@ export interface HelperInit {
   xSize: number;
   ySize: number;
   outSize: number;
+  /**
+   * The main thread's WebAssembly memory when every shared array above lives in it: the
+   * helper runs its own kernel instance over it and rebuilds the views there (so its kernels
+   * use them in place). Absent: plain SharedArrayBuffers.
+   */
+  memory?: WasmMemory;
   /** For tests: at its n-th command (COMPUTE and STEP counted, 1-based) this helper throws, or exits its thread. */
   fault?: { atCommand: number; kind: 'throw' | 'exit' };
 }

@@ -18,6 +18,7 @@ export type { WasmKernelOptions, WasmMatmulKernels } from './wasmKernels.ts';
 export { instantiateGemm, relaxedSimdSupported } from './loadGemm.ts';
 export type { GemmInstance, GemmOptions } from './loadGemm.ts';
 export { WasmArena } from './wasmArena.ts';
+export type { WasmMemory } from './wasmApi.ts';
 
 let shared: WasmMatmulKernels | undefined;
 
@@ -36,6 +37,25 @@ export const plainKernels = {
   unaryRange, binaryRange, binaryRows, whereRows,
   sumAxisRange, maxAxisRange, argmaxAxisRange, gatherRows, scatterRows, erf,
 };
+
+/**
+ * A full kernel set over one wasm instance `wk` (e.g. `createWasmKernels({ memory })` on
+ * another thread sharing this thread's memory): models built with it allocate in `wk`'s
+ * arena and run in place on any block of that memory.
+ */
+export function wasmKernelSet(wk: WasmMatmulKernels): typeof kernels {
+  return {
+    ...plainKernels,
+    matmulRows: wk.matmulRows,
+    matmulRowsNT: wk.matmulRowsNT,
+    matmulRowsTN: wk.matmulRowsTN,
+    matmulRowsTT: wk.matmulRowsTT,
+    adam: wk.adam,
+    addInto: wk.addInto,
+    allocate: (n) => wk.arena.alloc(n),
+    release: (x) => wk.arena.free(x),
+  };
+}
 
 /**
  * The same set with the matmul family, Adam and addInto in WebAssembly SIMD, allocating a
