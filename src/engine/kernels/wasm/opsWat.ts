@@ -12,7 +12,7 @@
  */
 
 /** f32x4 and scalar forms of the same expression, written once. */
-interface Ops {
+export interface Ops {
   load(addr: string): string;
   store(addr: string, v: string): string;
   splat(name: string): string;
@@ -20,7 +20,7 @@ interface Ops {
   sqrt(a: string): string;
 }
 
-const vec: Ops = {
+export const vec: Ops = {
   load: (a) => `(v128.load (${a}))`,
   store: (a, v) => `(v128.store (${a}) ${v})`,
   splat: (n) => `(local.get $${n}4)`,
@@ -29,7 +29,7 @@ const vec: Ops = {
 };
 
 // pmin(a, b) = b < a ? b : a and pmax(a, b) = a < b ? b : a, as f32x4.pmin/pmax define them.
-const scalar: Ops = {
+export const scalar: Ops = {
   load: (a) => `(f32.load (${a}))`,
   store: (a, v) => `(f32.store (${a}) ${v})`,
   splat: (n) => `(local.get $${n})`,
@@ -41,14 +41,14 @@ const scalar: Ops = {
   sqrt: (a) => `(f32.sqrt ${a})`,
 };
 
-const at = (ptr: string): string => `i32.add (local.get $${ptr}) (local.get $i)`;
+export const at = (ptr: string): string => `i32.add (local.get $${ptr}) (local.get $i)`;
 
 /**
  * A loop over elements: `body(ops)` for 4 lanes while 4 remain, then for 1. `$i` is the
  * byte offset, `$end` the end (n*4). Each f32 parameter `$x` also exists splatted as `$x4`;
  * each name in `locals` exists as f32 `$x` and v128 `$xv`; `prelude` runs before the splats.
  */
-function loop(name: string, params: string, f32Params: string[], body: (o: Ops) => string[], locals: string[] = [], prelude: string[] = []): string {
+export function loop(name: string, params: string, f32Params: string[], body: (o: Ops) => string[], locals: string[] = [], prelude: string[] = []): string {
   const splats = f32Params.map((p) => `(local.set $${p}4 (f32x4.splat (local.get $${p})))`);
   return [
     `(func (export "${name}") ${params}`,
@@ -74,9 +74,9 @@ function loop(name: string, params: string, f32Params: string[], body: (o: Ops) 
 }
 
 /** Local names for the vector or scalar pass. */
-const L = (o: Ops, name: string): string => (o === vec ? `$${name}v` : `$${name}`);
-const get = (o: Ops, name: string): string => `(local.get ${L(o, name)})`;
-const set = (o: Ops, name: string, v: string): string => `(local.set ${L(o, name)} ${v})`;
+export const L = (o: Ops, name: string): string => (o === vec ? `$${name}v` : `$${name}`);
+export const get = (o: Ops, name: string): string => `(local.get ${L(o, name)})`;
+export const set = (o: Ops, name: string, v: string): string => `(local.set ${L(o, name)} ${v})`;
 
 /**
  * adam(w, g, m, v, n, scale, clip, l2, shrink, b1, c1, b2, c2, stepSize, rbc2, eps), per element:
