@@ -7,7 +7,7 @@ import { SpecError } from '../../src/engine/errors.ts';
 import { gradCheckSpec, randn } from './convGradCheck.ts';
 import { checkGradients } from './helpers/modelHelpers.ts';
 import { ConvLayer } from '../../src/engine/layers/convLayer.ts';
-import { biasReluForward, reluBackwardBias } from '../../src/engine/layers/reluEpilogue.ts';
+import { biasReluForward, reluBackwardBias } from '../../src/engine/kernels/reluEpilogue.ts';
 import { activationBackward, activationForward } from '../../src/engine/layers/activations.ts';
 
 const shapeOf = (spec: object): number[][] => validateSpec(spec).shapes;

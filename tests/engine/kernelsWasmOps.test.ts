@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createWasmKernels } from '../../src/engine/kernels/wasm/index.ts';
 import { adamCoefficients, adamRange } from '../../src/engine/optim/adamUpdate.ts';
 import { Rng } from '../../src/engine/index.ts';
+import { biasReluForward, reluBackwardBias } from '../../src/engine/kernels/reluEpilogue.ts';
 
 const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
@@ -73,5 +74,45 @@ test('wasm addInto equals the plain loop', () => {
     const ref = Float32Array.from(d, (x, i) => x + s[i]);
     wk.addInto(d, s, n);
     assert.deepEqual(bits(d), bits(ref), `n ${n}`);
+  }
+});
+
+test('wasm conv epilogues (bias + relu forward, relu backward + bias grad) equal the references bit for bit', () => {
+  const wk = createWasmKernels();
+  const rng = new Rng(11);
+  for (const [rows, f] of [[1, 1], [3, 5], [7, 16], [5, 32], [2, 6]]) {
+    const n = rows * f;
+    const z0 = Float32Array.from({ length: n }, () => rng.float() * 2 - 1);
+    z0[0] = Number.NaN;
+    if (n > 3) {
+      z0[1] = -0;
+      z0[2] = Number.NEGATIVE_INFINITY;
+      z0[3] = Number.POSITIVE_INFINITY;
+    }
+    const dy0 = Float32Array.from({ length: n }, () => rng.float() - 0.5);
+    if (n > 4) {
+      dy0[3] = Number.NaN;
+      dy0[4] = -0;
+    }
+    const bias0 = Float32Array.from({ length: f }, () => rng.float() - 0.5);
+    const inArena = (a: Float32Array): Float32Array => {
+      const x = wk.arena.alloc(a.length);
+      x.set(a);
+      return x;
+    };
+    for (const withBias of [true, false]) {
+      const zr = z0.slice(), ar = new Float32Array(n);
+      const zw = inArena(z0), aw = wk.arena.alloc(n);
+      biasReluForward(zr, ar, withBias ? bias0 : null, rows, f);
+      wk.biasReluForward(zw, aw, withBias ? inArena(bias0) : null, rows, f);
+      assert.deepEqual(Array.from(zw), Array.from(zr), `forward z, ${rows}x${f}, bias ${withBias}`);
+      assert.deepEqual(Array.from(aw), Array.from(ar), `forward a, ${rows}x${f}, bias ${withBias}`);
+      const dzr = new Float32Array(n), bgr = Float32Array.from(bias0);
+      const dzw = wk.arena.alloc(n), bgw = inArena(bias0);
+      reluBackwardBias(zr, dy0, dzr, withBias ? bgr : null, rows, f);
+      wk.reluBackwardBias(zw, inArena(dy0), dzw, withBias ? bgw : null, rows, f);
+      assert.deepEqual(Array.from(dzw), Array.from(dzr), `backward dz, ${rows}x${f}, bias ${withBias}`);
+      assert.deepEqual(bits(bgw), bits(bgr), `bias grad, ${rows}x${f}, bias ${withBias}`);
+    }
   }
 });

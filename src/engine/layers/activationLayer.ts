@@ -1,7 +1,7 @@
 /** Activation layer: applies a named activation (softmax over the last axis). No parameters. */
 import { enumName } from '../model/fields.ts';
 import { ACTIVATIONS, ACTIVATION_FLOPS, activationBackward, activationForward, matchActivation, type ActivationName } from './activations.ts';
-import { BaseLayer, Scratch, sizeOfShape } from './baseLayer.ts';
+import { BaseLayer, sizeOfShape } from './baseLayer.ts';
 import type { LayerConfigBase, LayerDef } from './layerDef.ts';
 import type { ForwardContext } from './types.ts';
 
@@ -27,8 +27,8 @@ export const activationDef: LayerDef<ActivationConfig> = {
 
 export class ActivationLayer extends BaseLayer<ActivationConfig> {
   readonly outputActivation: ActivationName;
-  private readonly y = new Scratch();
-  private readonly dx = new Scratch();
+  private readonly y = this.scratch();
+  private readonly dx = this.scratch();
   private x: Float32Array = new Float32Array(0);
   private yView: Float32Array = new Float32Array(0);
 

@@ -13,11 +13,16 @@ export function sizeOfShape(shape: readonly number[]): number {
   return n;
 }
 
+export interface ScratchMemory {
+  allocate?: (n: number) => Float32Array;
+  release?: (x: Float32Array) => void;
+}
+
 /** A growable scratch buffer: `get(n)` returns a view of n floats, reallocating only to grow. */
 export class Scratch {
   private buf: Float32Array = new Float32Array(0);
-  /** `memory`: where to allocate (e.g. the model's wasm memory, so kernels use it in place); default the JS heap. */
-  constructor(private readonly memory?: { allocate?: (n: number) => Float32Array; release?: (x: Float32Array) => void }) {}
+  /** `memory`: where to allocate (e.g. the model's wasm memory, so kernels use it in place), read at each growth; default the JS heap. */
+  constructor(private readonly memory?: ScratchMemory) {}
   get(n: number): Float32Array {
     if (this.buf.length < n) {
       if (this.memory?.allocate) {
@@ -40,6 +45,8 @@ export abstract class BaseLayer<C extends LayerConfigBase> implements Layer {
   buffers: readonly LayerBuffer[] = [];
   protected inSize = 0;
   protected outSize = 0;
+  /** Where `scratch()` buffers are allocated; filled by `useMemory` (default: the JS heap). */
+  private readonly memoryRef: ScratchMemory = {};
 
   protected constructor(
     protected readonly def: LayerDef<C>,
@@ -48,6 +55,17 @@ export abstract class BaseLayer<C extends LayerConfigBase> implements Layer {
   ) {
     this.type = config.type;
     this.name = config.name;
+  }
+
+  /** A growable buffer in the model's memory once `useMemory` is called (field initialisers may call it). */
+  protected scratch(): Scratch {
+    return new Scratch(this.memoryRef);
+  }
+
+  /** Allocate this layer's scratch with `m` (the model's memory, where its kernels work in place). */
+  useMemory(m: Required<ScratchMemory>): void {
+    this.memoryRef.allocate = m.allocate;
+    this.memoryRef.release = m.release;
   }
 
   build(inputShape: readonly number[]): number[] {

@@ -26,7 +26,7 @@
  */
 import { parseInitializer, type InitializerConfig } from '../init/initializers.ts';
 import { finiteNumber } from '../model/fields.ts';
-import { BaseLayer, Scratch } from './baseLayer.ts';
+import { BaseLayer } from './baseLayer.ts';
 import { NORM_COMMON_FIELDS, normParamDecls, parseNormCommon, requireChannels, type NormCommonConfig } from './normFields.ts';
 import type { LayerConfigBase, LayerDef } from './layerDef.ts';
 import type { ForwardContext } from './types.ts';
@@ -69,9 +69,9 @@ export const batchNormalizationDef: LayerDef<BatchNormalizationConfig> = {
 };
 
 export class BatchNormalization extends BaseLayer<BatchNormalizationConfig> {
-  private readonly y = new Scratch();
-  private readonly xhat = new Scratch();
-  private readonly dx = new Scratch();
+  private readonly y = this.scratch();
+  private readonly xhat = this.scratch();
+  private readonly dx = this.scratch();
   private c = 0;
   private mean = new Float64Array(0);
   private invStd = new Float64Array(0);

@@ -20,7 +20,7 @@
  */
 import { col2imRange, im2colRange, type ConvGeometry } from '../kernels/im2col.ts';
 import { ACTIVATION_FLOPS, activationBackward, activationForward, type ActivationName } from './activations.ts';
-import { BaseLayer, Scratch } from './baseLayer.ts';
+import { BaseLayer } from './baseLayer.ts';
 import { intPair, paddingField, requireImage, type Padding } from './convFields.ts';
 import { CONV_COMMON_FIELDS, ConvLayer, convParamDecls, parseConvCommon, type ConvCommonConfig } from './convLayer.ts';
 import { DEFAULT_LAYER_ENV, type LayerEnv, type MatmulKernelSet } from './layerEnv.ts';
@@ -84,11 +84,11 @@ export class Conv2dTranspose extends BaseLayer<Conv2dTransposeConfig> {
   private inC = 0;
   private wt = new Float32Array(0);
   private dwt = new Float32Array(0);
-  private readonly colBuf = new Scratch();
-  private readonly z = new Scratch();
-  private readonly a = new Scratch();
-  private readonly dz = new Scratch();
-  private readonly dx = new Scratch();
+  private readonly colBuf = this.scratch();
+  private readonly z = this.scratch();
+  private readonly a = this.scratch();
+  private readonly dz = this.scratch();
+  private readonly dx = this.scratch();
   private x: Float32Array = new Float32Array(0);
   private zView: Float32Array = new Float32Array(0);
   private aView: Float32Array = new Float32Array(0);

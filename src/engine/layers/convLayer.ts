@@ -14,7 +14,7 @@
  * to the largest batch seen and are then reused (no per-step allocation); the column
  * matrix is capped at ConvLayer.maxColFloats by working in chunks of samples.
  * A 1x1 kernel with stride 1 and no padding skips im2col (the input is the column matrix).
- * A relu activation is fused with the bias in one branch-free pass (reluEpilogue.ts).
+ * A relu activation is fused with the bias in one branch-free pass (kernels/reluEpilogue.ts, in WebAssembly SIMD with the default kernels).
  */
 import { col2imRange, im2colRange, type ConvGeometry } from '../kernels/im2col.ts';
 import { parseInitializer, type InitializerConfig } from '../init/initializers.ts';
@@ -22,7 +22,7 @@ import { parseRegularizer, type RegularizerConfig } from '../regularizers/regula
 import { boolean, enumName, positiveInt, type FieldContext } from '../model/fields.ts';
 import { ACTIVATIONS, activationBackward, activationForward, matchActivation, type ActivationName } from './activations.ts';
 import { BaseLayer, Scratch } from './baseLayer.ts';
-import { biasReluForward, reluBackwardBias } from './reluEpilogue.ts';
+import { biasReluForward, reluBackwardBias } from '../kernels/reluEpilogue.ts';
 import { DEFAULT_LAYER_ENV, type LayerEnv, type MatmulKernelSet } from './layerEnv.ts';
 import type { LayerConfigBase, LayerDef } from './layerDef.ts';
 import type { ForwardContext, ParamDecl } from './types.ts';
@@ -78,14 +78,15 @@ export class ConvLayer<C extends ConvLayerConfig> extends BaseLayer<C> {
   private readonly kernels: MatmulKernelSet;
   private g!: ConvGeometry;
   private identityCol = false;
-  private wk = new Float32Array(0);
-  private dwk = new Float32Array(0);
-  private readonly colBuf = new Scratch();
-  private readonly z = new Scratch();
-  private readonly a = new Scratch();
-  private readonly dz = new Scratch();
-  private readonly dcol = new Scratch();
-  private readonly dx = new Scratch();
+  private wk: Float32Array = new Float32Array(0);
+  private dwk: Float32Array = new Float32Array(0);
+  private readonly colBuf: Scratch;
+  private readonly z: Scratch;
+  private readonly a: Scratch;
+  private readonly dz: Scratch;
+  private readonly dcol: Scratch;
+  private readonly dx: Scratch;
+  private readonly env: LayerEnv;
   private x: Float32Array = new Float32Array(0);
   /** True when colBuf holds the column matrix of the whole last forward batch. */
   private colValid = false;
@@ -96,6 +97,9 @@ export class ConvLayer<C extends ConvLayerConfig> extends BaseLayer<C> {
     super(def, cfg, index);
     this.outputActivation = cfg.activation;
     this.kernels = env.kernels;
+    this.env = env;
+    // In the model's memory (when it has one), so the matmul kernels use them in place.
+    [this.colBuf, this.z, this.a, this.dz, this.dcol, this.dx] = [0, 1, 2, 3, 4, 5].map(() => new Scratch(env));
   }
 
   get logits(): Float32Array {
@@ -106,8 +110,9 @@ export class ConvLayer<C extends ConvLayerConfig> extends BaseLayer<C> {
     const g = this.geometry(this.inputShape, this.config);
     this.g = g;
     const k = g.kh * g.kw * g.c;
-    this.wk = new Float32Array(this.config.filters * k);
-    this.dwk = new Float32Array(this.config.filters * k);
+    const alloc = this.env.allocate ?? ((n: number) => new Float32Array(n));
+    this.wk = alloc(this.config.filters * k);
+    this.dwk = alloc(this.config.filters * k);
     this.identityCol = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0 && g.outH === g.h && g.outW === g.w;
   }
 
@@ -160,7 +165,7 @@ export class ConvLayer<C extends ConvLayerConfig> extends BaseLayer<C> {
     const bias = this.config.useBias ? this.params[1].value : null;
     if (this.outputActivation === 'relu') {
       const a = this.a.get(rows * f);
-      biasReluForward(z, a, bias, rows, f);
+      (this.kernels.biasReluForward ?? biasReluForward)(z, a, bias, rows, f);
       this.aView = a;
       return a;
     }
@@ -190,7 +195,7 @@ export class ConvLayer<C extends ConvLayerConfig> extends BaseLayer<C> {
     let dz = dy;
     if (!fromLogits && this.outputActivation === 'relu') {
       dz = this.dz.get(rows * f);
-      reluBackwardBias(this.zView, dy, dz, biasGrad, rows, f);
+      (this.kernels.reluBackwardBias ?? reluBackwardBias)(this.zView, dy, dz, biasGrad, rows, f);
     } else {
       if (!fromLogits && this.outputActivation !== 'linear') {
         dz = this.dz.get(rows * f);

@@ -5,7 +5,7 @@
  * seed gives the same masks, and a resumed checkpoint continues the stream.
  */
 import { finiteNumber } from '../model/fields.ts';
-import { BaseLayer, Scratch, sizeOfShape } from './baseLayer.ts';
+import { BaseLayer, sizeOfShape } from './baseLayer.ts';
 import type { LayerConfigBase, LayerDef } from './layerDef.ts';
 import type { ForwardContext } from './types.ts';
 
@@ -25,9 +25,9 @@ export const dropoutDef: LayerDef<DropoutConfig> = {
 };
 
 export class Dropout extends BaseLayer<DropoutConfig> {
-  private readonly maskBuf = new Scratch();
-  private readonly y = new Scratch();
-  private readonly dx = new Scratch();
+  private readonly maskBuf = this.scratch();
+  private readonly y = this.scratch();
+  private readonly dx = this.scratch();
   /** The mask of the last training forward (scaled: 0 or 1/(1-rate)); empty when the last forward was identity. */
   mask: Float32Array = new Float32Array(0);
 

@@ -3,7 +3,7 @@
  * [1, 1, c] with `keepdims`), the mean or the max of each channel over all pixels.
  */
 import { boolean } from '../model/fields.ts';
-import { BaseLayer, Scratch } from './baseLayer.ts';
+import { BaseLayer } from './baseLayer.ts';
 import { requireImage } from './convFields.ts';
 import type { LayerConfigBase, LayerDef } from './layerDef.ts';
 import type { ForwardContext } from './types.ts';
@@ -35,8 +35,8 @@ export const globalAveragePooling2dDef = globalPoolDef('globalAveragePooling2d')
 export const globalMaxPooling2dDef = globalPoolDef('globalMaxPooling2d');
 
 export class GlobalPooling2d extends BaseLayer<GlobalPooling2dConfig> {
-  private readonly y = new Scratch();
-  private readonly dx = new Scratch();
+  private readonly y = this.scratch();
+  private readonly dx = this.scratch();
   private argmax = new Int32Array(0);
 
   constructor(def: LayerDef<GlobalPooling2dConfig>, cfg: GlobalPooling2dConfig, index: number) {

@@ -6,6 +6,7 @@
  */
 import { matmulRows, matmulRowsNT, matmulRowsTN, type MatmulKernel } from '../kernels/matmul.ts';
 import type { AdamKernel } from '../optim/adamUpdate.ts';
+import type { BiasReluKernel, ReluBackwardBiasKernel } from '../kernels/reluEpilogue.ts';
 
 export interface MatmulKernelSet {
   /** out[m,n] = a[m,k] · b[k,n] */
@@ -16,6 +17,9 @@ export interface MatmulKernelSet {
   readonly matmulRowsTN: MatmulKernel;
   /** dst[i] += src[i] for i < n (default: a plain loop). */
   readonly addInto?: (dst: Float32Array, src: Float32Array, n: number) => void;
+  /** Conv bias + relu epilogues (default: ../kernels/reluEpilogue.ts, the references they must equal). */
+  readonly biasReluForward?: BiasReluKernel;
+  readonly reluBackwardBias?: ReluBackwardBiasKernel;
   /** The optimizer's Adam loop (default: `adamRange`, the reference it must equal bit for bit). */
   readonly adam?: AdamKernel;
   /**

@@ -5,7 +5,7 @@
  * 'zeros', gammaInitializer 'ones'. Parameters `weight` (gamma) and `bias` (beta) [C],
  * as PyTorch's `nn.LayerNorm(C, eps=1e-3)`. Same in training and inference.
  */
-import { BaseLayer, Scratch } from './baseLayer.ts';
+import { BaseLayer } from './baseLayer.ts';
 import { NORM_COMMON_FIELDS, normParamDecls, parseNormCommon, requireChannels, type NormCommonConfig } from './normFields.ts';
 import type { LayerConfigBase, LayerDef } from './layerDef.ts';
 import type { ForwardContext } from './types.ts';
@@ -28,9 +28,9 @@ export const layerNormalizationDef: LayerDef<LayerNormalizationConfig> = {
 };
 
 export class LayerNormalization extends BaseLayer<LayerNormalizationConfig> {
-  private readonly y = new Scratch();
-  private readonly xhat = new Scratch();
-  private readonly dx = new Scratch();
+  private readonly y = this.scratch();
+  private readonly xhat = this.scratch();
+  private readonly dx = this.scratch();
   private invStd = new Float64Array(0);
   private xhatView: Float32Array = new Float32Array(0);
 

@@ -8,7 +8,7 @@
  * the winning input index of each output for the backward pass.
  */
 import type { ConvGeometry } from '../kernels/im2col.ts';
-import { BaseLayer, Scratch } from './baseLayer.ts';
+import { BaseLayer } from './baseLayer.ts';
 import { imageAxes, intPair, paddingField, type Padding } from './convFields.ts';
 import type { FieldContext } from '../model/fields.ts';
 import type { LayerConfigBase, LayerDef } from './layerDef.ts';
@@ -52,8 +52,8 @@ export function pool2dDef<T extends Pool2dConfig['type']>(type: T, create: (cfg:
 
 export class Pool2d extends BaseLayer<Pool2dConfig> {
   private g!: ConvGeometry;
-  private readonly y = new Scratch();
-  private readonly dx = new Scratch();
+  private readonly y = this.scratch();
+  private readonly dx = this.scratch();
   private argmax = new Int32Array(0);
 
   constructor(def: LayerDef<Pool2dConfig>, cfg: Pool2dConfig, index: number) {

@@ -1,6 +1,6 @@
 /** Rescaling: y = x * scale + offset (Keras `Rescaling`, e.g. scale 1/255 for pixels). No parameters. */
 import { finiteNumber } from '../model/fields.ts';
-import { BaseLayer, Scratch } from './baseLayer.ts';
+import { BaseLayer } from './baseLayer.ts';
 import type { LayerConfigBase, LayerDef } from './layerDef.ts';
 import type { ForwardContext } from './types.ts';
 import { sizeOfShape } from './baseLayer.ts';
@@ -24,8 +24,8 @@ export const rescalingDef: LayerDef<RescalingConfig> = {
 };
 
 export class Rescaling extends BaseLayer<RescalingConfig> {
-  private readonly y = new Scratch();
-  private readonly dx = new Scratch();
+  private readonly y = this.scratch();
+  private readonly dx = this.scratch();
   constructor(cfg: RescalingConfig, index: number) {
     super(rescalingDef, cfg, index);
   }

@@ -50,6 +50,8 @@ export interface LayerBuffer {
 }
 
 export interface Layer {
+  /** Allocate scratch buffers with the model's allocator (BaseLayer implements it). */
+  useMemory?(m: { allocate: (n: number) => Float32Array; release: (x: Float32Array) => void }): void;
   readonly type: string;
   /** Display name (spec `name` or Keras-style `dense_1`). */
   readonly name: string;

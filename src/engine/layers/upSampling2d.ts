@@ -4,7 +4,7 @@
  * block of output gradients onto its source pixel.
  */
 import { enumName } from '../model/fields.ts';
-import { BaseLayer, Scratch } from './baseLayer.ts';
+import { BaseLayer } from './baseLayer.ts';
 import { intPair, requireImage } from './convFields.ts';
 import type { LayerConfigBase, LayerDef } from './layerDef.ts';
 import type { ForwardContext } from './types.ts';
@@ -33,8 +33,8 @@ export const upSampling2dDef: LayerDef<UpSampling2dConfig> = {
 };
 
 export class UpSampling2d extends BaseLayer<UpSampling2dConfig> {
-  private readonly y = new Scratch();
-  private readonly dx = new Scratch();
+  private readonly y = this.scratch();
+  private readonly dx = this.scratch();
 
   constructor(cfg: UpSampling2dConfig, index: number) {
     super(upSampling2dDef, cfg, index);

@@ -5,7 +5,7 @@
  */
 import { describeValue } from '../model/describe.ts';
 import { fail, type FieldContext } from '../model/fields.ts';
-import { BaseLayer, Scratch } from './baseLayer.ts';
+import { BaseLayer } from './baseLayer.ts';
 import { requireImage } from './convFields.ts';
 import type { LayerConfigBase, LayerDef } from './layerDef.ts';
 import type { ForwardContext } from './types.ts';
@@ -43,8 +43,8 @@ export const zeroPadding2dDef: LayerDef<ZeroPadding2dConfig> = {
 };
 
 export class ZeroPadding2d extends BaseLayer<ZeroPadding2dConfig> {
-  private readonly y = new Scratch();
-  private readonly dx = new Scratch();
+  private readonly y = this.scratch();
+  private readonly dx = this.scratch();
 
   constructor(cfg: ZeroPadding2dConfig, index: number) {
     super(zeroPadding2dDef, cfg, index);

@@ -92,7 +92,7 @@ export class Sequential {
     epoch: 0, batchInEpoch: 0, step: 0, epochStartRng: null, lossSum: 0, seen: 0, batchSize: 0, trainCount: 0, resumeEpoch: null,
   };
   private readonly store: ParameterStore;
-  private readonly lossGrad = new Scratch();
+  private readonly lossGrad: Scratch;
   /** The output of the last forward (predictions of the last training batch, before its update). */
   lastOutput: Float32Array = new Float32Array(0);
   private readonly hasParamsBelow: boolean[];
@@ -108,11 +108,13 @@ export class Sequential {
       this.memory = new ModelMemory(kernels.allocate, kernels.release);
       releaseWhenCollected(this, this.memory);
     }
+    this.lossGrad = new Scratch(this.memory ?? undefined);
     const layers: Layer[] = [];
     let shape: readonly number[] = spec.inputShape;
     const env = this.memory ? { kernels, allocate: this.memory.allocate, release: this.memory.release } : { kernels };
     spec.layers.forEach((cfg, i) => {
       const layer = LAYER_DEFS[cfg.type].create(cfg, i, env);
+      if (this.memory) layer.useMemory?.({ allocate: this.memory.allocate, release: this.memory.release });
       shape = layer.build(shape);
       layers.push(layer);
     });

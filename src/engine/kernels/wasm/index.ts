@@ -52,6 +52,8 @@ export function wasmKernelSet(wk: WasmMatmulKernels): typeof kernels {
     matmulRowsTT: wk.matmulRowsTT,
     adam: wk.adam,
     addInto: wk.addInto,
+    biasReluForward: wk.biasReluForward,
+    reluBackwardBias: wk.reluBackwardBias,
     allocate: (n) => wk.arena.alloc(n),
     release: (x) => wk.arena.free(x),
   };
@@ -62,7 +64,7 @@ export function wasmKernelSet(wk: WasmMatmulKernels): typeof kernels {
  * model's weights, gradients and optimizer slots in this thread's wasm memory (so the
  * kernels use them in place).
  */
-export const kernels: typeof plainKernels & Required<Pick<MatmulKernelSet, 'adam' | 'addInto' | 'allocate' | 'release'>> = {
+export const kernels: typeof plainKernels & Required<Pick<MatmulKernelSet, 'adam' | 'addInto' | 'allocate' | 'release' | 'biasReluForward' | 'reluBackwardBias'>> = {
   ...plainKernels,
   matmulRows: lazy('matmulRows'),
   matmulRowsNT: lazy('matmulRowsNT'),
@@ -70,6 +72,8 @@ export const kernels: typeof plainKernels & Required<Pick<MatmulKernelSet, 'adam
   matmulRowsTT: lazy('matmulRowsTT'),
   adam: (w, g, m, v, from, to, k) => defaultWasmKernels().adam(w, g, m, v, from, to, k),
   addInto: (dst, src, n) => defaultWasmKernels().addInto(dst, src, n),
+  biasReluForward: (z, a, bias, rows, f) => defaultWasmKernels().biasReluForward(z, a, bias, rows, f),
+  reluBackwardBias: (z, dy, dz, bg, rows, f) => defaultWasmKernels().reluBackwardBias(z, dy, dz, bg, rows, f),
   allocate: (n) => defaultWasmKernels().arena.alloc(n),
   release: (x) => defaultWasmKernels().arena.free(x),
 };

@@ -113,7 +113,79 @@ function addInto(): string {
   ]);
 }
 
+/**
+ * A loop over a channels-last [rows, f] matrix: for each row, `body(ops)` on 4 channels
+ * while 4 remain, then on 1. `$i` is the byte offset in the matrix (row·f + j)·4 and `$j`
+ * the channel's byte offset j·4 (for per-channel arrays, e.g. `atChannel('bias')`).
+ */
+function rowLoop(name: string, params: string, body: (o: Ops) => string[], locals: string[] = []): string {
+  return [
+    `(func (export "${name}") ${params}`,
+    '  (local $i i32) (local $j i32) (local $row i32) (local $fb i32) (local $fb4 i32)',
+    ...locals.map((l) => `  (local $${l} f32) (local $${l}v v128)`),
+    '  (local.set $fb (i32.shl (local.get $f) (i32.const 2)))',
+    '  (local.set $fb4 (i32.and (local.get $fb) (i32.const -16)))',
+    '  (block $rdone (loop $r',
+    '    (br_if $rdone (i32.ge_u (local.get $row) (local.get $rows)))',
+    '    (local.set $j (i32.const 0))',
+    '    (block $vdone (loop $v',
+    '      (br_if $vdone (i32.ge_u (local.get $j) (local.get $fb4)))',
+    ...body(vec).map((l) => `      ${l}`),
+    '      (local.set $i (i32.add (local.get $i) (i32.const 16)))',
+    '      (local.set $j (i32.add (local.get $j) (i32.const 16)))',
+    '      (br $v)))',
+    '    (block $sdone (loop $s',
+    '      (br_if $sdone (i32.ge_u (local.get $j) (local.get $fb)))',
+    ...body(scalar).map((l) => `      ${l}`),
+    '      (local.set $i (i32.add (local.get $i) (i32.const 4)))',
+    '      (local.set $j (i32.add (local.get $j) (i32.const 4)))',
+    '      (br $s)))',
+    '    (local.set $row (i32.add (local.get $row) (i32.const 1)))',
+    '    (br $r)))',
+    ')',
+  ].join('\n');
+}
+
+const atChannel = (ptr: string): string => `i32.add (local.get $${ptr}) (local.get $j)`;
+const zero = (o: Ops): string => (o === vec ? '(v128.const i32x4 0 0 0 0)' : '(f32.const 0)');
+const max = (o: Ops, a: string, b: string): string => (o === vec ? `(f32x4.max ${a} ${b})` : `(f32.max ${a} ${b})`);
+
+/**
+ * biasRelu(z, a, bias, rows, f): z[r, j] += bias[j]; a = max(z, 0) (relu: NaN stays NaN,
+ * -0 and -Infinity give +0). Reference: biasReluForward in ../reluEpilogue.ts.
+ */
+function biasRelu(): string {
+  return rowLoop('biasRelu', '(param $z i32) (param $a i32) (param $bias i32) (param $rows i32) (param $f i32)', (o) => [
+    set(o, 'x', o.op('add', o.load(at('z')), o.load(atChannel('bias')))),
+    o.store(at('z'), get(o, 'x')),
+    o.store(at('a'), max(o, get(o, 'x'), zero(o))),
+  ], ['x']);
+}
+
+/** relu(z, a, n): a = max(z, 0) (no bias). */
+function relu(): string {
+  return loop('relu', '(param $z i32) (param $a i32) (param $n i32)', [], (o) => [
+    o.store(at('a'), max(o, o.load(at('z')), zero(o))),
+  ]);
+}
+
+/**
+ * reluBackwardBias(z, dy, dz, biasGrad, rows, f, withBias): dz = (dy where z > 0, else 0) + 0
+ * (the + 0 turns -0 into +0, as the reference's branch-free form does);
+ * when withBias, biasGrad[j] += dz[r, j] row after row. Reference: ../reluEpilogue.ts.
+ */
+function reluBackwardBias(): string {
+  const mask = (o: Ops, z: string, dy: string): string => (o === vec
+    ? `(f32x4.add (v128.and ${dy} (f32x4.gt ${z} (v128.const i32x4 0 0 0 0))) (v128.const i32x4 0 0 0 0))`
+    : `(f32.add (select ${dy} (f32.const 0) (f32.gt ${z} (f32.const 0))) (f32.const 0))`);
+  return rowLoop('reluBackwardBias', '(param $z i32) (param $dy i32) (param $dz i32) (param $bg i32) (param $rows i32) (param $f i32) (param $withBias i32)', (o) => [
+    set(o, 'd', mask(o, o.load(at('z')), o.load(at('dy')))),
+    o.store(at('dz'), get(o, 'd')),
+    `(if (local.get $withBias) (then ${o.store(atChannel('bg'), o.op('add', o.load(atChannel('bg')), get(o, 'd')))}))`,
+  ], ['d']);
+}
+
 /** The whole module's text. Memory is imported (shared, the GEMM instance's). */
 export function opsWat(): string {
-  return ['(module', '(import "env" "memory" (memory 1 32768 shared))', adam(), addInto(), ')'].join('\n');
+  return ['(module', '(import "env" "memory" (memory 1 32768 shared))', adam(), addInto(), biasRelu(), relu(), reluBackwardBias(), ')'].join('\n');
 }

@@ -13,6 +13,7 @@ import type { GemmInstance, GemmOptions } from './loadGemm.ts';
 import { WasmArena } from './wasmArena.ts';
 import { instantiateOps } from './loadOps.ts';
 import { adamRange, type AdamKernel } from '../../optim/adamUpdate.ts';
+import { biasReluForward, reluBackwardBias, type BiasReluKernel, type ReluBackwardBiasKernel } from '../reluEpilogue.ts';
 
 export interface WasmKernelOptions extends GemmOptions {
   /** Cache blocking: inner-dimension block (KC), rows of A per packed block (MC), columns of B per packed block (NC). */
@@ -30,6 +31,9 @@ export interface WasmMatmulKernels {
   readonly adam: AdamKernel;
   /** dst[i] += src[i] for i < n (in wasm when both live in this memory). */
   readonly addInto: (dst: Float32Array, src: Float32Array, n: number) => void;
+  /** The conv epilogues of ../reluEpilogue.ts in wasm when every array lives in this memory; same results. */
+  readonly biasReluForward: BiasReluKernel;
+  readonly reluBackwardBias: ReluBackwardBiasKernel;
   /** Allocator over the instance's memory: views from `arena.alloc(n)` are used without copies. */
   readonly arena: WasmArena;
   readonly relaxed: boolean;
@@ -118,9 +122,21 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmMatmulKe
     else for (let i = 0; i < n; i++) dst[i] += src[i];
   };
 
+  const biasRelu: BiasReluKernel = (z, a, bias, rows, f) => {
+    if (!(arena.owns(z) && arena.owns(a) && (bias === null || arena.owns(bias)))) biasReluForward(z, a, bias, rows, f);
+    else if (bias === null) ops.relu(z.byteOffset, a.byteOffset, rows * f);
+    else ops.biasRelu(z.byteOffset, a.byteOffset, bias.byteOffset, rows, f);
+  };
+  const reluBack: ReluBackwardBiasKernel = (z, dy, dz, biasGrad, rows, f) => {
+    if (!(arena.owns(z) && arena.owns(dy) && arena.owns(dz) && (biasGrad === null || arena.owns(biasGrad)))) reluBackwardBias(z, dy, dz, biasGrad, rows, f);
+    else ops.reluBackwardBias(z.byteOffset, dy.byteOffset, dz.byteOffset, biasGrad === null ? 0 : biasGrad.byteOffset, rows, f, biasGrad === null ? 0 : 1);
+  };
+
   return {
     adam,
     addInto,
+    biasReluForward: biasRelu,
+    reluBackwardBias: reluBack,
     matmulRows: (a, b, out, m, k, n, r0, r1) => run(false, false, a, b, out, m, k, n, r0, r1),
     matmulRowsNT: (a, b, out, m, k, n, r0, r1) => run(false, true, a, b, out, m, k, n, r0, r1),
     matmulRowsTN: (a, b, out, m, k, n, r0, r1) => run(true, false, a, b, out, m, k, n, r0, r1),

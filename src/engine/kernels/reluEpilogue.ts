@@ -1,6 +1,7 @@
 /**
  * Bias + relu fused into one pass over a channels-last [rows, f] output, forward and
- * backward, for the conv layers (their outputs are large, so a pass saved matters).
+ * backward, for the conv layers (their outputs are large, so a pass saved matters). These
+ * are the references of the WebAssembly SIMD versions (wasm/opsWat.ts), which equal them.
  *
  * Branch-free in the common case: a data-dependent `x > 0 ? x : 0` mispredicts on about
  * half of random activations and measured ~5 ms per million elements here, against
@@ -9,6 +10,9 @@
  * well-predicted check, so the results equal `activations.ts`'s relu exactly: relu(NaN) =
  * NaN (propagates), relu(-inf) = +0, relu(x <= 0) = +0; the gradient at 0 is 0.
  */
+
+export type BiasReluKernel = (z: Float32Array, a: Float32Array, bias: Float32Array | null, rows: number, f: number) => void;
+export type ReluBackwardBiasKernel = (z: Float32Array, dy: Float32Array, dz: Float32Array, biasGrad: Float32Array | null, rows: number, f: number) => void;
 
 /** z[r, j] += bias[j] (when given); a = relu(z). One flat loop (the channel index wraps). */
 export function biasReluForward(z: Float32Array, a: Float32Array, bias: Float32Array | null, rows: number, f: number): void {
