@@ -9,6 +9,7 @@ import { createWasmKernels } from '../../src/engine/kernels/wasm/index.ts';
 import { adamCoefficients, adamRange } from '../../src/engine/optim/adamUpdate.ts';
 import { Rng } from '../../src/engine/index.ts';
 import { biasReluForward, reluBackwardBias } from '../../src/engine/kernels/reluEpilogue.ts';
+import { col2imRange, im2colRange, type ConvGeometry } from '../../src/engine/kernels/im2col.ts';
 
 const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
@@ -113,6 +114,40 @@ test('wasm conv epilogues (bias + relu forward, relu backward + bias grad) equal
       wk.reluBackwardBias(zw, inArena(dy0), dzw, withBias ? bgw : null, rows, f);
       assert.deepEqual(Array.from(dzw), Array.from(dzr), `backward dz, ${rows}x${f}, bias ${withBias}`);
       assert.deepEqual(bits(bgw), bits(bgr), `bias grad, ${rows}x${f}, bias ${withBias}`);
+    }
+  }
+});
+
+test('wasm im2col / col2im equal the references over padding, strides, dilation, channels and sample ranges', () => {
+  const wk = createWasmKernels();
+  const rng = new Rng(5);
+  const geometries: ConvGeometry[] = [
+    { h: 5, w: 5, c: 1, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 1, padLeft: 1, outH: 5, outW: 5 },
+    { h: 6, w: 7, c: 16, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 1, padLeft: 1, outH: 6, outW: 7 },
+    { h: 8, w: 9, c: 3, kh: 4, kw: 3, sh: 2, sw: 3, dh: 1, dw: 1, padTop: 1, padLeft: 0, outH: 4, outW: 3 },
+    { h: 9, w: 9, c: 5, kh: 3, kw: 3, sh: 1, sw: 2, dh: 2, dw: 2, padTop: 2, padLeft: 2, outH: 9, outW: 5 },
+    { h: 1, w: 12, c: 6, kh: 1, kw: 5, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 0, padLeft: 2, outH: 1, outW: 12 },
+  ];
+  for (const [gi, g] of geometries.entries()) {
+    const samples = 3;
+    const img = g.h * g.w * g.c;
+    const cols = g.outH * g.outW * g.kh * g.kw * g.c;
+    const x = wk.arena.alloc(samples * img);
+    for (let i = 0; i < x.length; i++) x[i] = rng.float() - 0.5;
+    for (const [s0, s1] of [[0, samples], [1, 3], [2, 2]]) {
+      const colRef = new Float32Array(samples * cols).fill(7);
+      const colWasm = wk.arena.alloc(samples * cols);
+      colWasm.fill(7);
+      im2colRange(x.slice(), g, colRef, s0, s1);
+      wk.im2colRange(x, g, colWasm, s0, s1);
+      assert.deepEqual(Array.from(colWasm), Array.from(colRef), `im2col geometry ${gi} [${s0}, ${s1})`);
+      const dxRef = Float32Array.from({ length: samples * img }, (_, i) => Math.sin(i));
+      const dxWasm = wk.arena.alloc(samples * img);
+      dxWasm.set(dxRef);
+      for (let i = 0; i < colWasm.length; i++) colWasm[i] = rng.float() - 0.5;
+      col2imRange(colWasm.slice(), g, dxRef, s0, s1);
+      wk.col2imRange(colWasm, g, dxWasm, s0, s1);
+      assert.deepEqual(bits(dxWasm), bits(dxRef), `col2im geometry ${gi} [${s0}, ${s1})`);
     }
   }
 });

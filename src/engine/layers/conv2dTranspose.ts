@@ -141,7 +141,7 @@ export class Conv2dTranspose extends BaseLayer<Conv2dTransposeConfig> {
     for (let s0 = 0; s0 < batch; s0 += chunk) {
       const cnt = Math.min(chunk, batch - s0);
       this.kernels.matmulRows(x.subarray(s0 * p * this.inC), this.wt, col, cnt * p, this.inC, k, 0, cnt * p);
-      col2imRange(col, g, z.subarray(s0 * this.outSize), 0, cnt);
+      (this.kernels.col2imRange ?? col2imRange)(col, g, z.subarray(s0 * this.outSize), 0, cnt);
     }
     if (this.config.useBias) {
       const b = this.params[1].value;
@@ -179,7 +179,7 @@ export class Conv2dTranspose extends BaseLayer<Conv2dTransposeConfig> {
     const dx = needInputGrad ? this.dx.get(rows * this.inC) : undefined;
     for (let s0 = 0; s0 < batch; s0 += chunk) {
       const cnt = Math.min(chunk, batch - s0);
-      im2colRange(dz.subarray(s0 * this.outSize), g, dcol, 0, cnt);
+      (this.kernels.im2colRange ?? im2colRange)(dz.subarray(s0 * this.outSize), g, dcol, 0, cnt);
       // dWt[inC, K] = xᵀ · dcol, added into weight.grad [in, out, kh, kw].
       this.kernels.matmulRowsTN(this.x.subarray(s0 * p * this.inC), dcol, this.dwt, this.inC, cnt * p, k, 0, this.inC);
       this.addWeightGrad();

@@ -154,7 +154,7 @@ export class ConvLayer<C extends ConvLayerConfig> extends BaseLayer<C> {
       const col = this.colBuf.get(chunk * p * k);
       for (let s0 = 0; s0 < batch; s0 += chunk) {
         const n = Math.min(chunk, batch - s0);
-        im2colRange(x.subarray(s0 * this.inSize), g, col, 0, n);
+        (this.kernels.im2colRange ?? im2colRange)(x.subarray(s0 * this.inSize), g, col, 0, n);
         const zc = s0 === 0 && n === batch ? z : z.subarray(s0 * p * f, (s0 + n) * p * f);
         this.kernels.matmulRowsNT(col, this.wk, zc, n * p, k, f, 0, n * p);
       }
@@ -220,7 +220,7 @@ export class ConvLayer<C extends ConvLayerConfig> extends BaseLayer<C> {
       let col = this.x;
       if (!this.identityCol) {
         col = this.colBuf.get(chunk * p * k);
-        if (!this.colValid) im2colRange(this.x.subarray(s0 * this.inSize), g, col, 0, n);
+        if (!this.colValid) (this.kernels.im2colRange ?? im2colRange)(this.x.subarray(s0 * this.inSize), g, col, 0, n);
       }
       // dWk[f, k] = dzᵀ · col, added into weight.grad in PyTorch layout.
       this.kernels.matmulRowsTN(dzc, col, this.dwk, f, n * p, k, 0, f);
@@ -230,7 +230,7 @@ export class ConvLayer<C extends ConvLayerConfig> extends BaseLayer<C> {
       const dcol = this.dcol.get((this.identityCol ? batch : chunk) * p * k);
       this.kernels.matmulRows(dzc, this.wk, dcol, n * p, f, k, 0, n * p);
       if (this.identityCol) return dcol;
-      col2imRange(dcol, g, (dx as Float32Array).subarray(s0 * this.inSize), 0, n);
+      (this.kernels.col2imRange ?? col2imRange)(dcol, g, (dx as Float32Array).subarray(s0 * this.inSize), 0, n);
     }
     return dx;
   }

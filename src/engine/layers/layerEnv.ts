@@ -6,7 +6,9 @@
  */
 import { matmulRows, matmulRowsNT, matmulRowsTN, type MatmulKernel } from '../kernels/matmul.ts';
 import type { AdamKernel } from '../optim/adamUpdate.ts';
+import type { RecurrentKernels } from '../kernels/recurrentGates.ts';
 import type { BiasReluKernel, ReluBackwardBiasKernel } from '../kernels/reluEpilogue.ts';
+import type { col2imRange, im2colRange } from '../kernels/im2col.ts';
 
 export interface MatmulKernelSet {
   /** out[m,n] = a[m,k] · b[k,n] */
@@ -20,6 +22,9 @@ export interface MatmulKernelSet {
   /** Conv bias + relu epilogues (default: ../kernels/reluEpilogue.ts, the references they must equal). */
   readonly biasReluForward?: BiasReluKernel;
   readonly reluBackwardBias?: ReluBackwardBiasKernel;
+  /** im2col / col2im (default: ../kernels/im2col.ts, the references they must equal). */
+  readonly im2colRange?: typeof im2colRange;
+  readonly col2imRange?: typeof col2imRange;
   /** The optimizer's Adam loop (default: `adamRange`, the reference it must equal bit for bit). */
   readonly adam?: AdamKernel;
   /**
@@ -28,6 +33,11 @@ export interface MatmulKernelSet {
    */
   readonly allocate?: (n: number) => Float32Array;
   readonly release?: (x: Float32Array) => void;
+  /**
+   * The recurrent layers' fused per-timestep gate kernels (default: `plainRecurrentKernels`,
+   * the reference they must equal bit for bit).
+   */
+  readonly recurrent?: RecurrentKernels;
 }
 
 export interface LayerEnv {

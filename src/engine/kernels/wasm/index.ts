@@ -54,6 +54,8 @@ export function wasmKernelSet(wk: WasmMatmulKernels): typeof kernels {
     addInto: wk.addInto,
     biasReluForward: wk.biasReluForward,
     reluBackwardBias: wk.reluBackwardBias,
+    im2colRange: wk.im2colRange,
+    col2imRange: wk.col2imRange,
     allocate: (n) => wk.arena.alloc(n),
     release: (x) => wk.arena.free(x),
   };
@@ -64,7 +66,7 @@ export function wasmKernelSet(wk: WasmMatmulKernels): typeof kernels {
  * model's weights, gradients and optimizer slots in this thread's wasm memory (so the
  * kernels use them in place).
  */
-export const kernels: typeof plainKernels & Required<Pick<MatmulKernelSet, 'adam' | 'addInto' | 'allocate' | 'release' | 'biasReluForward' | 'reluBackwardBias'>> = {
+export const kernels: typeof plainKernels & Required<Pick<MatmulKernelSet, 'adam' | 'addInto' | 'allocate' | 'release' | 'biasReluForward' | 'reluBackwardBias' | 'im2colRange' | 'col2imRange'>> = {
   ...plainKernels,
   matmulRows: lazy('matmulRows'),
   matmulRowsNT: lazy('matmulRowsNT'),
@@ -74,6 +76,8 @@ export const kernels: typeof plainKernels & Required<Pick<MatmulKernelSet, 'adam
   addInto: (dst, src, n) => defaultWasmKernels().addInto(dst, src, n),
   biasReluForward: (z, a, bias, rows, f) => defaultWasmKernels().biasReluForward(z, a, bias, rows, f),
   reluBackwardBias: (z, dy, dz, bg, rows, f) => defaultWasmKernels().reluBackwardBias(z, dy, dz, bg, rows, f),
+  im2colRange: (x, g, col, s0, s1) => defaultWasmKernels().im2colRange(x, g, col, s0, s1),
+  col2imRange: (col, g, dx, s0, s1) => defaultWasmKernels().col2imRange(col, g, dx, s0, s1),
   allocate: (n) => defaultWasmKernels().arena.alloc(n),
   release: (x) => defaultWasmKernels().arena.free(x),
 };

@@ -18,6 +18,9 @@ export interface OpsExports {
   biasRelu(z: number, a: number, bias: number, rows: number, f: number): void;
   relu(z: number, a: number, n: number): void;
   reluBackwardBias(z: number, dy: number, dz: number, biasGrad: number, rows: number, f: number, withBias: number): void;
+  /** im2col(x, col, s0, s1, h, w, c, kh, kw, sh, sw, dh, dw, padTop, padLeft, outH, outW); col2im(col, dx, ...). */
+  im2col(x: number, col: number, s0: number, s1: number, ...geometry: number[]): void;
+  col2im(col: number, dx: number, s0: number, s1: number, ...geometry: number[]): void;
 }
 
 let compiled: WasmModule | undefined;

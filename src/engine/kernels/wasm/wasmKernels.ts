@@ -14,6 +14,7 @@ import { WasmArena } from './wasmArena.ts';
 import { instantiateOps } from './loadOps.ts';
 import { adamRange, type AdamKernel } from '../../optim/adamUpdate.ts';
 import { biasReluForward, reluBackwardBias, type BiasReluKernel, type ReluBackwardBiasKernel } from '../reluEpilogue.ts';
+import { col2imRange, im2colRange, type ConvGeometry } from '../im2col.ts';
 
 export interface WasmKernelOptions extends GemmOptions {
   /** Cache blocking: inner-dimension block (KC), rows of A per packed block (MC), columns of B per packed block (NC). */
@@ -34,6 +35,9 @@ export interface WasmMatmulKernels {
   /** The conv epilogues of ../reluEpilogue.ts in wasm when every array lives in this memory; same results. */
   readonly biasReluForward: BiasReluKernel;
   readonly reluBackwardBias: ReluBackwardBiasKernel;
+  /** ../im2col.ts's range functions in wasm when both arrays live in this memory; same results. */
+  readonly im2colRange: typeof im2colRange;
+  readonly col2imRange: typeof col2imRange;
   /** Allocator over the instance's memory: views from `arena.alloc(n)` are used without copies. */
   readonly arena: WasmArena;
   readonly relaxed: boolean;
@@ -132,9 +136,21 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmMatmulKe
     else ops.reluBackwardBias(z.byteOffset, dy.byteOffset, dz.byteOffset, biasGrad === null ? 0 : biasGrad.byteOffset, rows, f, biasGrad === null ? 0 : 1);
   };
 
+  const geometry = (g: ConvGeometry): number[] => [g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.outH, g.outW];
+  const im2col: typeof im2colRange = (x, g, col, s0, s1) => {
+    if (arena.owns(x) && arena.owns(col)) ops.im2col(x.byteOffset, col.byteOffset, s0, s1, ...geometry(g));
+    else im2colRange(x, g, col, s0, s1);
+  };
+  const col2im: typeof col2imRange = (col, g, dx, s0, s1) => {
+    if (arena.owns(col) && arena.owns(dx)) ops.col2im(col.byteOffset, dx.byteOffset, s0, s1, ...geometry(g));
+    else col2imRange(col, g, dx, s0, s1);
+  };
+
   return {
     adam,
     addInto,
+    im2colRange: im2col,
+    col2imRange: col2im,
     biasReluForward: biasRelu,
     reluBackwardBias: reluBack,
     matmulRows: (a, b, out, m, k, n, r0, r1) => run(false, false, a, b, out, m, k, n, r0, r1),
