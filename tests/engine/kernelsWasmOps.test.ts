@@ -10,6 +10,7 @@ import { adamCoefficients, adamRange } from '../../src/engine/optim/adamUpdate.t
 import { Rng } from '../../src/engine/index.ts';
 import { biasReluForward, reluBackwardBias } from '../../src/engine/kernels/reluEpilogue.ts';
 import { col2imRange, im2colRange, type ConvGeometry } from '../../src/engine/kernels/im2col.ts';
+import { maxPoolBackward, maxPoolForward } from '../../src/engine/kernels/maxPool.ts';
 
 const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
@@ -149,5 +150,40 @@ test('wasm im2col / col2im equal the references over padding, strides, dilation,
       wk.col2imRange(colWasm, g, dxWasm, s0, s1);
       assert.deepEqual(bits(dxWasm), bits(dxRef), `col2im geometry ${gi} [${s0}, ${s1})`);
     }
+  }
+});
+
+test('wasm max pooling equals the reference: values, winner indices (first maximum), NaN, edges, backward', () => {
+  const wk = createWasmKernels();
+  const rng = new Rng(9);
+  const geometries: ConvGeometry[] = [
+    { h: 28, w: 28, c: 16, kh: 2, kw: 2, sh: 2, sw: 2, dh: 1, dw: 1, padTop: 0, padLeft: 0, outH: 14, outW: 14 },
+    { h: 7, w: 7, c: 3, kh: 2, kw: 2, sh: 2, sw: 2, dh: 1, dw: 1, padTop: 0, padLeft: 0, outH: 4, outW: 4 },
+    { h: 5, w: 6, c: 6, kh: 3, kw: 3, sh: 2, sw: 1, dh: 1, dw: 1, padTop: 1, padLeft: 1, outH: 3, outW: 6 },
+    { h: 4, w: 4, c: 1, kh: 2, kw: 2, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 0, padLeft: 0, outH: 3, outW: 3 },
+  ];
+  for (const [gi, g] of geometries.entries()) {
+    const batch = 2;
+    const nIn = batch * g.h * g.w * g.c;
+    const nOut = batch * g.outH * g.outW * g.c;
+    const x = wk.arena.alloc(nIn);
+    // Few distinct values, so ties are common (the first maximum must win), plus NaN.
+    for (let i = 0; i < nIn; i++) x[i] = Math.floor(rng.float() * 4);
+    x[5] = Number.NaN;
+    x[17] = Number.NaN;
+    const yRef = new Float32Array(nOut), argRef = new Int32Array(nOut);
+    maxPoolForward(x.slice(), yRef, argRef, batch, g);
+    const yW = wk.arena.alloc(nOut), argF = wk.arena.alloc(nOut);
+    const argW = new Int32Array(argF.buffer, argF.byteOffset, nOut);
+    wk.maxPoolForward(x, yW, argW, batch, g);
+    assert.deepEqual(Array.from(argW), Array.from(argRef), `winners, geometry ${gi}`);
+    assert.deepEqual(Array.from(yW), Array.from(yRef), `values, geometry ${gi}`);
+    const dy = wk.arena.alloc(nOut);
+    for (let i = 0; i < nOut; i++) dy[i] = rng.float() - 0.5;
+    const dxRef = new Float32Array(nIn).fill(3), dxW = wk.arena.alloc(nIn);
+    dxW.fill(3);
+    maxPoolBackward(dy.slice(), argRef, dxRef, nOut, nIn);
+    wk.maxPoolBackward(dy, argW, dxW, nOut, nIn);
+    assert.deepEqual(bits(dxW), bits(dxRef), `backward, geometry ${gi}`);
   }
 });

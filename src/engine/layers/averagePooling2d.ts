@@ -4,4 +4,4 @@ import type { LayerDef } from './layerDef.ts';
 
 export type AveragePooling2dConfig = Pool2dConfig & { type: 'averagePooling2d' };
 
-export const averagePooling2dDef: LayerDef<AveragePooling2dConfig> = pool2dDef('averagePooling2d', (cfg, index) => new Pool2d(averagePooling2dDef as unknown as LayerDef<Pool2dConfig>, cfg, index));
+export const averagePooling2dDef: LayerDef<AveragePooling2dConfig> = pool2dDef('averagePooling2d', (cfg, index, env) => new Pool2d(averagePooling2dDef as unknown as LayerDef<Pool2dConfig>, cfg, index, env));

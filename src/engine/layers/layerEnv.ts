@@ -9,6 +9,7 @@ import type { AdamKernel } from '../optim/adamUpdate.ts';
 import type { RecurrentKernels } from '../kernels/recurrentGates.ts';
 import type { BiasReluKernel, ReluBackwardBiasKernel } from '../kernels/reluEpilogue.ts';
 import type { col2imRange, im2colRange } from '../kernels/im2col.ts';
+import type { MaxPoolBackwardKernel, MaxPoolForwardKernel } from '../kernels/maxPool.ts';
 
 export interface MatmulKernelSet {
   /** out[m,n] = a[m,k] · b[k,n] */
@@ -25,6 +26,9 @@ export interface MatmulKernelSet {
   /** im2col / col2im (default: ../kernels/im2col.ts, the references they must equal). */
   readonly im2colRange?: typeof im2colRange;
   readonly col2imRange?: typeof col2imRange;
+  /** Max pooling (default: ../kernels/maxPool.ts, the references they must equal). */
+  readonly maxPoolForward?: MaxPoolForwardKernel;
+  readonly maxPoolBackward?: MaxPoolBackwardKernel;
   /** The optimizer's Adam loop (default: `adamRange`, the reference it must equal bit for bit). */
   readonly adam?: AdamKernel;
   /**

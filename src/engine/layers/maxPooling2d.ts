@@ -4,4 +4,4 @@ import type { LayerDef } from './layerDef.ts';
 
 export type MaxPooling2dConfig = Pool2dConfig & { type: 'maxPooling2d' };
 
-export const maxPooling2dDef: LayerDef<MaxPooling2dConfig> = pool2dDef('maxPooling2d', (cfg, index) => new Pool2d(maxPooling2dDef as unknown as LayerDef<Pool2dConfig>, cfg, index));
+export const maxPooling2dDef: LayerDef<MaxPooling2dConfig> = pool2dDef('maxPooling2d', (cfg, index, env) => new Pool2d(maxPooling2dDef as unknown as LayerDef<Pool2dConfig>, cfg, index, env));

@@ -12,6 +12,8 @@ import { erf } from '../erf.ts';
 import { createWasmKernels } from './wasmKernels.ts';
 import type { MatmulKernelSet } from '../../layers/layerEnv.ts';
 import type { WasmMatmulKernels } from './wasmKernels.ts';
+import { createWasmRecurrentKernels, type WasmRecurrentKernels } from './recurrentKernels.ts';
+import type { RecurrentKernels } from '../recurrentGates.ts';
 
 export { createWasmKernels } from './wasmKernels.ts';
 export type { WasmKernelOptions, WasmMatmulKernels } from './wasmKernels.ts';
@@ -27,6 +29,29 @@ export function defaultWasmKernels(): WasmMatmulKernels {
   if (shared === undefined) shared = createWasmKernels();
   return shared;
 }
+
+const recurrentByInstance = new WeakMap<WasmMatmulKernels, WasmRecurrentKernels>();
+
+/** The recurrent-gates kernels (recurrentKernels.ts) over `wk`'s memory, one per instance. */
+export function wasmRecurrentKernels(wk: WasmMatmulKernels): WasmRecurrentKernels {
+  let r = recurrentByInstance.get(wk);
+  if (r === undefined) {
+    r = createWasmRecurrentKernels(wk.arena);
+    recurrentByInstance.set(wk, r);
+  }
+  return r;
+}
+
+const defaultRecurrent = (): WasmRecurrentKernels => wasmRecurrentKernels(defaultWasmKernels());
+const lazyRecurrent: RecurrentKernels = {
+  lstmForward: (...a) => defaultRecurrent().lstmForward(...a),
+  lstmBackward: (...a) => defaultRecurrent().lstmBackward(...a),
+  gruForward: (...a) => defaultRecurrent().gruForward(...a),
+  gruBackward: (...a) => defaultRecurrent().gruBackward(...a),
+  rnnForward: (...a) => defaultRecurrent().rnnForward(...a),
+  rnnBackward: (...a) => defaultRecurrent().rnnBackward(...a),
+  colSum: (...a) => defaultRecurrent().colSum(...a),
+};
 
 const lazy = (name: 'matmulRows' | 'matmulRowsNT' | 'matmulRowsTN' | 'matmulRowsTT'): MatmulKernel =>
   (a, b, out, m, k, n, rowStart, rowEnd) => defaultWasmKernels()[name](a, b, out, m, k, n, rowStart, rowEnd);
@@ -56,8 +81,11 @@ export function wasmKernelSet(wk: WasmMatmulKernels): typeof kernels {
     reluBackwardBias: wk.reluBackwardBias,
     im2colRange: wk.im2colRange,
     col2imRange: wk.col2imRange,
+    maxPoolForward: wk.maxPoolForward,
+    maxPoolBackward: wk.maxPoolBackward,
     allocate: (n) => wk.arena.alloc(n),
     release: (x) => wk.arena.free(x),
+    recurrent: wasmRecurrentKernels(wk),
   };
 }
 
@@ -66,7 +94,7 @@ export function wasmKernelSet(wk: WasmMatmulKernels): typeof kernels {
  * model's weights, gradients and optimizer slots in this thread's wasm memory (so the
  * kernels use them in place).
  */
-export const kernels: typeof plainKernels & Required<Pick<MatmulKernelSet, 'adam' | 'addInto' | 'allocate' | 'release' | 'biasReluForward' | 'reluBackwardBias' | 'im2colRange' | 'col2imRange'>> = {
+export const kernels: typeof plainKernels & Required<Pick<MatmulKernelSet, 'adam' | 'addInto' | 'allocate' | 'release' | 'recurrent' | 'biasReluForward' | 'reluBackwardBias' | 'im2colRange' | 'col2imRange' | 'maxPoolForward' | 'maxPoolBackward'>> = {
   ...plainKernels,
   matmulRows: lazy('matmulRows'),
   matmulRowsNT: lazy('matmulRowsNT'),
@@ -78,6 +106,9 @@ export const kernels: typeof plainKernels & Required<Pick<MatmulKernelSet, 'adam
   reluBackwardBias: (z, dy, dz, bg, rows, f) => defaultWasmKernels().reluBackwardBias(z, dy, dz, bg, rows, f),
   im2colRange: (x, g, col, s0, s1) => defaultWasmKernels().im2colRange(x, g, col, s0, s1),
   col2imRange: (col, g, dx, s0, s1) => defaultWasmKernels().col2imRange(col, g, dx, s0, s1),
+  maxPoolForward: (x, y, arg, batch, g) => defaultWasmKernels().maxPoolForward(x, y, arg, batch, g),
+  maxPoolBackward: (dy, arg, dx, n, len) => defaultWasmKernels().maxPoolBackward(dy, arg, dx, n, len),
   allocate: (n) => defaultWasmKernels().arena.alloc(n),
   release: (x) => defaultWasmKernels().arena.free(x),
+  recurrent: lazyRecurrent,
 };

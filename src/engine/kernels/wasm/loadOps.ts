@@ -21,6 +21,9 @@ export interface OpsExports {
   /** im2col(x, col, s0, s1, h, w, c, kh, kw, sh, sw, dh, dw, padTop, padLeft, outH, outW); col2im(col, dx, ...). */
   im2col(x: number, col: number, s0: number, s1: number, ...geometry: number[]): void;
   col2im(col: number, dx: number, s0: number, s1: number, ...geometry: number[]): void;
+  /** maxPoolForward(x, y, arg, batch, h, w, c, kh, kw, sh, sw, padTop, padLeft, outH, outW). */
+  maxPoolForward(x: number, y: number, arg: number, batch: number, ...geometry: number[]): void;
+  maxPoolBackward(dy: number, arg: number, dx: number, n: number, dxLength: number): void;
 }
 
 let compiled: WasmModule | undefined;

@@ -9,9 +9,10 @@
  * `../elementwise.ts`) bit for bit: a float32 operation equals the double operation rounded
  * to float32 (`Math.fround`) for +, -, *, / and sqrt. Four lanes at a time, then the tail
  * one at a time with the same operations. Addresses are bytes; sizes are elements.
- * im2col / col2im are in im2colWat.ts.
+ * im2col / col2im are in im2colWat.ts, max pooling in poolWat.ts.
  */
 import { im2colFunctions } from './im2colWat.ts';
+import { poolFunctions } from './poolWat.ts';
 
 /** f32x4 and scalar forms of the same expression, written once. */
 export interface Ops {
@@ -189,5 +190,5 @@ function reluBackwardBias(): string {
 
 /** The whole module's text. Memory is imported (shared, the GEMM instance's). */
 export function opsWat(): string {
-  return ['(module', '(import "env" "memory" (memory 1 32768 shared))', adam(), addInto(), biasRelu(), relu(), reluBackwardBias(), im2colFunctions(), ')'].join('\n');
+  return ['(module', '(import "env" "memory" (memory 1 32768 shared))', adam(), addInto(), biasRelu(), relu(), reluBackwardBias(), im2colFunctions(), poolFunctions(), ')'].join('\n');
 }

@@ -15,6 +15,7 @@ import { instantiateOps } from './loadOps.ts';
 import { adamRange, type AdamKernel } from '../../optim/adamUpdate.ts';
 import { biasReluForward, reluBackwardBias, type BiasReluKernel, type ReluBackwardBiasKernel } from '../reluEpilogue.ts';
 import { col2imRange, im2colRange, type ConvGeometry } from '../im2col.ts';
+import { maxPoolBackward, maxPoolForward, type MaxPoolBackwardKernel, type MaxPoolForwardKernel } from '../maxPool.ts';
 
 export interface WasmKernelOptions extends GemmOptions {
   /** Cache blocking: inner-dimension block (KC), rows of A per packed block (MC), columns of B per packed block (NC). */
@@ -38,6 +39,9 @@ export interface WasmMatmulKernels {
   /** ../im2col.ts's range functions in wasm when both arrays live in this memory; same results. */
   readonly im2colRange: typeof im2colRange;
   readonly col2imRange: typeof col2imRange;
+  /** ../maxPool.ts in wasm when every array lives in this memory; same results. */
+  readonly maxPoolForward: MaxPoolForwardKernel;
+  readonly maxPoolBackward: MaxPoolBackwardKernel;
   /** Allocator over the instance's memory: views from `arena.alloc(n)` are used without copies. */
   readonly arena: WasmArena;
   readonly relaxed: boolean;
@@ -146,9 +150,20 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmMatmulKe
     else col2imRange(col, g, dx, s0, s1);
   };
 
+  const poolForward: MaxPoolForwardKernel = (x, y, arg, batch, g) => {
+    if (!(arena.owns(x) && arena.owns(y) && arena.owns(arg))) maxPoolForward(x, y, arg, batch, g);
+    else ops.maxPoolForward(x.byteOffset, y.byteOffset, arg.byteOffset, batch, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.outH, g.outW);
+  };
+  const poolBackward: MaxPoolBackwardKernel = (dy, arg, dx, n, dxLength) => {
+    if (!(arena.owns(dy) && arena.owns(arg) && arena.owns(dx))) maxPoolBackward(dy, arg, dx, n, dxLength);
+    else ops.maxPoolBackward(dy.byteOffset, arg.byteOffset, dx.byteOffset, n, dxLength);
+  };
+
   return {
     adam,
     addInto,
+    maxPoolForward: poolForward,
+    maxPoolBackward: poolBackward,
     im2colRange: im2col,
     col2imRange: col2im,
     biasReluForward: biasRelu,
