@@ -222,9 +222,13 @@ export class ConvLayer<C extends ConvLayerConfig> extends BaseLayer<C> {
         col = this.colBuf.get(chunk * p * k);
         if (!this.colValid) (this.kernels.im2colRange ?? im2colRange)(this.x.subarray(s0 * this.inSize), g, col, 0, n);
       }
-      // dWk[f, k] = dzᵀ · col, added into weight.grad in PyTorch layout.
-      this.kernels.matmulRowsTN(dzc, col, this.dwk, f, n * p, k, 0, f);
-      this.addWeightGrad();
+      // dWk[f, k] = dzᵀ · col, added into weight.grad in PyTorch layout. With fewer kernel
+      // taps than filters (e.g. a first layer on one channel: k = 9) the transposed product
+      // colᵀ · dz = dWkᵀ [k, f] packs far better (measured 2x on 3x3x1 -> 16).
+      const transposed = k < f;
+      if (transposed) this.kernels.matmulRowsTN(col, dzc, this.dwk, k, n * p, f, 0, k);
+      else this.kernels.matmulRowsTN(dzc, col, this.dwk, f, n * p, k, 0, f);
+      this.addWeightGrad(transposed);
       if (!needInputGrad) continue;
       // dcol = dz · Wk; dx = col2im(dcol)
       const dcol = this.dcol.get((this.identityCol ? batch : chunk) * p * k);
@@ -235,8 +239,8 @@ export class ConvLayer<C extends ConvLayerConfig> extends BaseLayer<C> {
     return dx;
   }
 
-  /** weight.grad[f, c, ky, kx] += dwk[f, ky, kx, c] */
-  private addWeightGrad(): void {
+  /** weight.grad[f, c, ky, kx] += dwk[f, ky, kx, c] (or dwk[(ky, kx, c), f] when `transposed`). */
+  private addWeightGrad(transposed: boolean): void {
     const gw = this.params[0].grad;
     const dwk = this.dwk;
     const c = this.g.c;
@@ -246,7 +250,8 @@ export class ConvLayer<C extends ConvLayerConfig> extends BaseLayer<C> {
       const base = o * c * khw;
       for (let ch = 0; ch < c; ch++) {
         const dst = base + ch * khw;
-        for (let r = 0; r < khw; r++) gw[dst + r] += dwk[base + r * c + ch];
+        if (transposed) for (let r = 0; r < khw; r++) gw[dst + r] += dwk[(r * c + ch) * f + o];
+        else for (let r = 0; r < khw; r++) gw[dst + r] += dwk[base + r * c + ch];
       }
     }
   }
