@@ -13,6 +13,7 @@
 import { parseArgs } from 'node:util';
 import { Rng, Sequential, wasmKernels, PLAIN_KERNELS, type MatmulKernelSet } from '../src/engine/index.ts';
 import { runTorch } from './torch.ts';
+import { CNN_SPEC } from './models.ts';
 
 const { values } = parseArgs({
   options: {
@@ -25,17 +26,7 @@ const steps = Number(values.steps);
 const plainSteps = Number(values['plain-steps']);
 const batch = Number(values.batch);
 
-const spec = {
-  inputShape: [28, 28, 1],
-  layers: [
-    { type: 'conv2d', filters: 16, kernelSize: 3, activation: 'relu', padding: 'same' },
-    { type: 'maxPooling2d' },
-    { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu', padding: 'same' },
-    { type: 'maxPooling2d' },
-    { type: 'flatten' },
-    { type: 'dense', units: 10, activation: 'softmax' },
-  ],
-};
+const spec = CNN_SPEC;
 
 async function trainyard(nSteps: number, kernels?: MatmulKernelSet): Promise<number> {
   const n = nSteps * batch;

@@ -13,7 +13,7 @@
  *   2·in·out + bias + activation); training ≈ 3× forward (backward is two matmuls).
  */
 import { normalizeOptimizerConfig } from '../optim/createOptimizer.ts';
-import { LAYER_DEFS } from '../layers/registry.ts';
+import { LAYER_DEFS, type LayerConfig } from '../layers/registry.ts';
 import { sizeOfShape } from '../layers/baseLayer.ts';
 import { validateSpec } from './validateSpec.ts';
 
@@ -73,6 +73,42 @@ export function optimizerSlotsPerParam(optimizer: unknown): number {
   }
 }
 
+/**
+ * Floats per sample a layer keeps from its forward pass for its backward pass: its output,
+ * plus the pre-activation when a dense or convolution layer has a non-linear activation, and
+ * for recurrent layers the states of every timestep (gates, cell and hidden state), which
+ * backpropagation through time needs.
+ */
+function trainingActivationFloats(layer: LayerConfig, inShape: readonly number[], outShape: readonly number[]): number {
+  const cfg = layer as unknown as { type: string; activation?: unknown; units?: unknown; layer?: unknown };
+  const outSize = sizeOfShape(outShape);
+  switch (cfg.type) {
+    case 'flatten':
+    case 'reshape':
+      return 0;
+    case 'dense':
+    case 'conv1d':
+    case 'conv2d':
+    case 'conv2dTranspose':
+      return cfg.activation === 'linear' ? outSize : 2 * outSize;
+    case 'lstm':
+    case 'gru':
+    case 'simpleRNN':
+      return recurrentStateFloats(cfg, inShape[0]);
+    case 'bidirectional':
+      return 2 * recurrentStateFloats(cfg.layer as { type: string; units?: unknown }, inShape[0]) + outSize;
+    default:
+      return outSize;
+  }
+}
+
+/** Per timestep: lstm 4 gates + cell + tanh(cell) + hidden; gru 3 gates + candidate input + hidden; simpleRNN hidden. */
+function recurrentStateFloats(cfg: { type: string; units?: unknown }, timesteps: number): number {
+  const units = Number(cfg.units);
+  const perStep = cfg.type === 'lstm' ? 7 : cfg.type === 'gru' ? 5 : 1;
+  return timesteps * perStep * units;
+}
+
 /** Validates `spec` (throws SpecError) and summarises it without allocating weights. */
 export function summarizeSpec(spec: unknown, options: SummarizeOptions = {}): SpecSummary {
   const { spec: s, shapes } = validateSpec(spec);
@@ -93,9 +129,7 @@ export function summarizeSpec(spec: unknown, options: SummarizeOptions = {}): Sp
     const f = def.flops(inShape, cfg);
     trainable += params;
     flops += f;
-    const outSize = sizeOfShape(outShape);
-    if (cfg.type === 'dense') activations += cfg.activation === 'linear' ? outSize : 2 * outSize;
-    else if (cfg.type !== 'flatten' && cfg.type !== 'reshape') activations += outSize;
+    activations += trainingActivationFloats(cfg, inShape, outShape);
     layers.push({ index: i, name: cfg.name, type: cfg.type, outputShape: [...outShape], params, flops: f });
     inShape = outShape;
   });

@@ -1,0 +1,85 @@
+/**
+ * Peak memory while training, against issue 6's bound: peak RSS must stay within
+ * 2 x (parameters + optimizer state + one batch of activations and their gradients) above
+ * the runtime's baseline. Each model trains in its own child process (so one run's heap
+ * does not inflate the next): the baseline is the RSS after the data is built and a GC,
+ * before the model exists; the peak is the largest RSS sampled after every step of a fit
+ * (plus the process's own high-water mark, which includes the data's construction, shown
+ * for reference). The estimate is `summarizeSpec`'s (params, grads, Adam slots, buffers,
+ * activations and gradients for one batch).
+ *
+ *   node --import tsx bench/memory.ts [--steps 40]
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Rng, Sequential, summarizeSpec } from '../src/engine/index.ts';
+import { CNN_SPEC, LSTM_SPEC, MLP_SPEC } from './models.ts';
+
+const MODELS: Record<string, { spec: { inputShape: number[] }; batch: number }> = {
+  'MLP 784-128-10, batch 128': { spec: MLP_SPEC, batch: 128 },
+  'CNN conv16-pool-conv32-pool-dense10, batch 64': { spec: CNN_SPEC, batch: 64 },
+  'LSTM 28x28, hidden 64, dense 10, batch 64': { spec: LSTM_SPEC, batch: 64 },
+};
+
+const { values } = parseArgs({ options: { steps: { type: 'string', default: '40' }, child: { type: 'string' } } });
+const MB = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MB`;
+
+interface Report { baseline: number; peak: number; estimate: number; maxRss: number }
+
+/** The same layers with 2 units / filters each: compiles the same code paths, allocates almost nothing. */
+function miniature(spec: { inputShape: number[] }): unknown {
+  const layers = (spec as { layers: Array<Record<string, unknown>> }).layers;
+  return { ...spec, layers: layers.map((l) => ({ ...l, ...('units' in l ? { units: 2 } : {}), ...('filters' in l ? { filters: 2 } : {}) })) };
+}
+
+async function child(name: string, steps: number): Promise<Report> {
+  const { spec, batch } = MODELS[name];
+  const size = spec.inputShape.reduce((a, b) => a * b, 1);
+  const n = steps * batch;
+  const rng = new Rng(1);
+  const x = new Float32Array(n * size);
+  for (let i = 0; i < x.length; i++) x[i] = rng.float();
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) y[i] = rng.int(10);
+  // Runtime baseline: the engine's code compiled (for these layer types) and its wasm
+  // instance created, by a warm-up fit of a miniature of the model (2 units or filters per
+  // layer, disposed), then a GC.
+  const warm = Sequential.fromSpec(miniature(spec), { seed: 1 });
+  warm.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+  await warm.fit({ data: x.subarray(0, 4 * size), shape: [4, ...spec.inputShape] }, { data: new Float32Array(4), shape: [4] }, { batchSize: 2 });
+  warm.dispose();
+  (globalThis as { gc?: () => void }).gc?.();
+  const baseline = process.memoryUsage().rss;
+  let peak = baseline;
+  const model = Sequential.fromSpec(spec, { seed: 0 });
+  model.compile({ optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparseCategoricalCrossentropy' });
+  await model.fit({ data: x, shape: [n, ...spec.inputShape] }, { data: y, shape: [n] }, {
+    batchSize: batch,
+    epochs: 1,
+    callbacks: [{ onBatchEnd: () => { peak = Math.max(peak, process.memoryUsage().rss); } }],
+  });
+  const estimate = summarizeSpec(spec, { batchSize: batch, optimizer: 'adam' }).memory.totalTrainingBytes;
+  return { baseline, peak, estimate, maxRss: process.resourceUsage().maxRSS * 1024 };
+}
+
+if (values.child) {
+  console.log(JSON.stringify(await child(values.child, Number(values.steps))));
+} else {
+  console.log(`Peak RSS while training (one thread, ${values.steps} steps), above the baseline after the data is built`);
+  for (const name of Object.keys(MODELS)) {
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--child', name, '--steps', String(values.steps)], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      console.log(`${name}: failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
+      process.exitCode = 1;
+      continue;
+    }
+    const m = JSON.parse(r.stdout.trim().split('\n').pop() as string) as Report;
+    const used = m.peak - m.baseline;
+    const bound = 2 * m.estimate;
+    console.log(
+      `${name.padEnd(46)} baseline ${MB(m.baseline)}, peak ${MB(m.peak)}: training used ${MB(used)}; ` +
+      `estimate ${MB(m.estimate)}, bound 2x = ${MB(bound)} -> ${used <= bound ? 'within' : 'OVER'} (${(used / m.estimate).toFixed(2)}x the estimate; process high-water ${MB(m.maxRss)})`,
+    );
+  }
+}
