@@ -29,7 +29,7 @@ interface Report { baseline: number; peak: number; estimate: number; maxRss: num
 
 /** The same layers with 2 units / filters each: compiles the same code paths, allocates almost nothing. */
 function miniature(spec: { inputShape: number[] }): unknown {
-  const layers = (spec as { layers: Array<Record<string, unknown>> }).layers;
+  const layers = (spec as unknown as { layers: Array<Record<string, unknown>> }).layers;
   return { ...spec, layers: layers.map((l) => ({ ...l, ...('units' in l ? { units: 2 } : {}), ...('filters' in l ? { filters: 2 } : {}) })) };
 }
 

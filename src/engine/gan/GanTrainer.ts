@@ -34,6 +34,7 @@ import { replayEpochOrder, startEpochOrder } from '../train/epochOrder.ts';
 import { bceLogitsMean } from './ganLoss.ts';
 import { decodeGanCheckpoint, encodeGanCheckpoint, type GanProgress } from './ganCheckpoint.ts';
 import { tileSamples, type ImageGrid, type SampleRange } from './sampleGrid.ts';
+import { yieldToEventLoop } from '../train/yieldToEventLoop.ts';
 
 export interface GanOptions {
   /** Generator spec: `inputShape: [latentDim]`. */
@@ -336,7 +337,7 @@ export class GanTrainer {
           break;
         }
         if (performance.now() - lastYield > YIELD_MS) {
-          await new Promise((r) => setTimeout(r, 0));
+          await yieldToEventLoop();
           lastYield = performance.now();
         }
       }
@@ -350,7 +351,7 @@ export class GanTrainer {
         history.stopReason = 'stopped';
         break;
       }
-      await new Promise((r) => setTimeout(r, 0));
+      await yieldToEventLoop();
       lastYield = performance.now();
     }
     return history;

@@ -28,6 +28,7 @@ import { evaluateDataset } from './evaluateDataset.ts';
 import type { FitHost } from './fitHost.ts';
 import { replayEpochOrder, startEpochOrder } from './epochOrder.ts';
 import type { GradientStrategy } from './gradientStrategy.ts';
+import { yieldToEventLoop } from './yieldToEventLoop.ts';
 
 export interface FitOptions {
   epochs?: number;
@@ -180,7 +181,7 @@ export async function fitModel(model: FitHost & { readonly lastOutput: Float32Ar
         break;
       }
       if (performance.now() - lastYield > YIELD_MS) {
-        await new Promise((r) => setTimeout(r, 0));
+        await yieldToEventLoop();
         lastYield = performance.now();
       }
     }
@@ -199,7 +200,7 @@ export async function fitModel(model: FitHost & { readonly lastOutput: Float32Ar
       history.stopReason = early && early.stoppedEpoch >= 0 ? 'earlyStopping' : 'stopped';
       break;
     }
-    await new Promise((r) => setTimeout(r, 0));
+    await yieldToEventLoop();
     lastYield = performance.now();
   }
   model.releaseScratch(xb);
