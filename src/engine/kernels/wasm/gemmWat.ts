@@ -41,8 +41,13 @@ function lanes(l: number[]): string {
   return l.flatMap((x) => [0, 1, 2, 3].map((b) => x * 4 + b)).join(' ');
 }
 
-/** The micro-kernel: tile (MR x NR at c, row stride ldc bytes) = or += Ap[kc][MR] · Bp[kc][NR]. */
-function microKernel(o: GemmWatOptions): string {
+/**
+ * The micro-kernel: tile (MR x NR at c, row stride ldc bytes) = or += Ap[kc][MR] · Bp[kc][NR].
+ * `direct`: A is read in place instead of from a packed panel — row r at ap + r·arow
+ * (rows past `valid` repeat the last valid one), contiguous along k — which saves packing
+ * A when its rows are contiguous (the NN and NT products: forward passes, input gradients).
+ */
+function microKernel(o: GemmWatOptions, direct = false): string {
   const { mr, nr, relaxed, unroll } = o;
   const nq = nr / 4;
   const acc = (r: number, q: number): string => `$c${r}_${q}`;
@@ -51,12 +56,15 @@ function microKernel(o: GemmWatOptions): string {
     '(local $x v128)',
     ...range(mr).flatMap((r) => range(nq).map((q) => `(local ${acc(r, q)} v128)`)),
     '(local $row i32)',
+    ...(direct ? range(mr).map((r) => `(local $a${r} i32)`) : []),
   ];
   const step = (s: number): string[] => {
     const out: string[] = [];
     for (let q = 0; q < nq; q++) out.push(`(local.set $b${q} (v128.load offset=${(s * nr + q * 4) * 4} (local.get $bp)))`);
     for (let r = 0; r < mr; r++) {
-      out.push(`(local.set $x (v128.load32_splat offset=${(s * mr + r) * 4} (local.get $ap)))`);
+      out.push(direct
+        ? `(local.set $x (v128.load32_splat offset=${s * 4} (local.get $a${r})))`
+        : `(local.set $x (v128.load32_splat offset=${(s * mr + r) * 4} (local.get $ap)))`);
       for (let q = 0; q < nq; q++) {
         out.push(relaxed
           ? `(local.set ${acc(r, q)} (f32x4.relaxed_madd (local.get $x) (local.get $b${q}) (local.get ${acc(r, q)})))`
@@ -66,10 +74,15 @@ function microKernel(o: GemmWatOptions): string {
     return out;
   };
   const advance = (s: number): string[] => [
-    `(local.set $ap (i32.add (local.get $ap) (i32.const ${s * mr * 4})))`,
+    ...(direct
+      ? range(mr).map((r) => `(local.set $a${r} (i32.add (local.get $a${r}) (i32.const ${s * 4})))`)
+      : [`(local.set $ap (i32.add (local.get $ap) (i32.const ${s * mr * 4})))`]),
     `(local.set $bp (i32.add (local.get $bp) (i32.const ${s * nr * 4})))`,
   ];
-  const body: string[] = [];
+  const body: string[] = direct
+    ? range(mr).map((r) => `(local.set $a${r} (i32.add (local.get $ap) (i32.mul (local.get $arow)`
+      + ` (select (i32.const ${r}) (i32.sub (local.get $valid) (i32.const 1)) (i32.lt_u (i32.const ${r}) (local.get $valid))))))`)
+    : [];
   if (unroll > 1) {
     body.push(
       '(block $u_done (loop $u',
@@ -98,7 +111,9 @@ function microKernel(o: GemmWatOptions): string {
     }
   }
   return lines([
-    '(func $micro (param $ap i32) (param $bp i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $accumulate i32)',
+    direct
+      ? '(func $microDirect (param $ap i32) (param $arow i32) (param $valid i32) (param $bp i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $accumulate i32)'
+      : '(func $micro (param $ap i32) (param $bp i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $accumulate i32)',
     ...locals,
     ...body,
     ...store,
@@ -249,7 +264,7 @@ function driver(mr: number, nr: number): string {
     '  (param $work i32) (param $KC i32) (param $MC i32) (param $NC i32)',
     '(local $jc i32) (local $pc i32) (local $ic i32) (local $jr i32) (local $ir i32)',
     '(local $nc i32) (local $kc i32) (local $mc i32) (local $apack i32) (local $bpack i32) (local $tile i32)',
-    '(local $acc i32) (local $cp i32) (local $i i32) (local $ap i32) (local $bp i32)',
+    '(local $acc i32) (local $cp i32) (local $i i32) (local $ap i32) (local $bp i32) (local $rows i32) (local $full i32) (local $direct i32)',
     '(if (i32.eqz (local.get $k)) (then',
     '  (block $d (loop $l',
     '    (br_if $d (i32.ge_u (local.get $i) (local.get $m)))',
@@ -257,6 +272,8 @@ function driver(mr: number, nr: number): string {
     '    (local.set $i (i32.add (local.get $i) (i32.const 1)))',
     '    (br $l)))',
     '  (return)))',
+    ';; A contiguous along k (NN, NT): the micro-kernel reads it in place, no packing.',
+    '(local.set $direct (i32.eq (local.get $acs) (i32.const 4)))',
     '(local.set $apack (local.get $work))',
     '(local.set $bpack (i32.add (local.get $apack) (i32.shl (i32.mul (local.get $MC) (local.get $KC)) (i32.const 2))))',
     '(local.set $tile (i32.add (local.get $bpack) (i32.shl (i32.mul (local.get $KC) (local.get $NC)) (i32.const 2))))',
@@ -274,8 +291,9 @@ function driver(mr: number, nr: number): string {
     '    (block $dic (loop $lic',
     '      (br_if $dic (i32.ge_u (local.get $ic) (local.get $m)))',
     `      (local.set $mc ${min('(i32.sub (local.get $m) (local.get $ic))', g('MC'))})`,
-    '      (call $packA (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $ars)) (i32.mul (local.get $pc) (local.get $acs))))',
-    '        (local.get $ars) (local.get $acs) (local.get $mc) (local.get $kc) (local.get $apack))',
+    '      (if (i32.eqz (local.get $direct)) (then',
+    '        (call $packA (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $ars)) (i32.mul (local.get $pc) (local.get $acs))))',
+    '          (local.get $ars) (local.get $acs) (local.get $mc) (local.get $kc) (local.get $apack))))',
     '      (local.set $jr (i32.const 0))',
     '      (block $djr (loop $ljr',
     '        (br_if $djr (i32.ge_u (local.get $jr) (local.get $nc)))',
@@ -283,14 +301,26 @@ function driver(mr: number, nr: number): string {
     '        (local.set $ir (i32.const 0))',
     '        (block $dir (loop $lir',
     '          (br_if $dir (i32.ge_u (local.get $ir) (local.get $mc)))',
+    '          (block $next',
     '          (local.set $ap (i32.add (local.get $apack) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2)))))',
     '          (local.set $cp (i32.add (local.get $c) (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ldc))',
     '            (i32.shl (i32.add (local.get $jc) (local.get $jr)) (i32.const 2)))))',
-    `          (if (i32.and (i32.ge_u (i32.sub (local.get $mc) (local.get $ir)) (i32.const ${mr})) (i32.ge_u (i32.sub (local.get $nc) (local.get $jr)) (i32.const ${nr})))`,
+    `          (local.set $rows ${min('(i32.sub (local.get $mc) (local.get $ir))', `(i32.const ${mr})`)})`,
+    `          (local.set $full (i32.and (i32.eq (local.get $rows) (i32.const ${mr})) (i32.ge_u (i32.sub (local.get $nc) (local.get $jr)) (i32.const ${nr}))))`,
+    '          (if (local.get $direct) (then',
+    '            (local.set $ap (i32.add (local.get $a) (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ars)) (i32.shl (local.get $pc) (i32.const 2)))))',
+    '            (if (local.get $full)',
+    '              (then (call $microDirect (local.get $ap) (local.get $ars) (local.get $rows) (local.get $bp) (local.get $kc) (local.get $cp) (local.get $ldc) (local.get $acc)))',
+    `              (else (call $microDirect (local.get $ap) (local.get $ars) (local.get $rows) (local.get $bp) (local.get $kc) (local.get $tile) (i32.const ${nr * 4}) (i32.const 0))`,
+    '                (call $merge (local.get $tile) (local.get $cp) (local.get $ldc) (local.get $rows)',
+    `                  ${min('(i32.sub (local.get $nc) (local.get $jr))', `(i32.const ${nr})`)} (local.get $acc))))`,
+    '            (br $next)))',
+    '          (if (local.get $full)',
     '            (then (call $micro (local.get $ap) (local.get $bp) (local.get $kc) (local.get $cp) (local.get $ldc) (local.get $acc)))',
     `            (else (call $micro (local.get $ap) (local.get $bp) (local.get $kc) (local.get $tile) (i32.const ${nr * 4}) (i32.const 0))`,
     `              (call $merge (local.get $tile) (local.get $cp) (local.get $ldc) ${min('(i32.sub (local.get $mc) (local.get $ir))', `(i32.const ${mr})`)}`,
     `                ${min('(i32.sub (local.get $nc) (local.get $jr))', `(i32.const ${nr})`)} (local.get $acc))))`,
+    '          )',
     `          (local.set $ir (i32.add (local.get $ir) (i32.const ${mr})))`,
     '          (br $lir)))',
     `        (local.set $jr (i32.add (local.get $jr) (i32.const ${nr})))`,
@@ -315,6 +345,7 @@ export function gemmWat(o: GemmWatOptions): string {
     `(global (export "MR") i32 (i32.const ${o.mr}))`,
     `(global (export "NR") i32 (i32.const ${o.nr}))`,
     microKernel(o),
+    microKernel(o, true),
     packPanel('$packPanelA', o.mr),
     packPanel('$packPanelB', o.nr),
     packBlock('$packA', '$packPanelA', o.mr),
