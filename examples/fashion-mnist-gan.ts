@@ -24,7 +24,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GanTrainer } from '../src/engine/index.ts';
-import { encodePng } from '../src/workers/png.ts';
+import { encodePng } from '../src/shared/png.ts';
 import { loadFashionMnist } from './fashion-mnist-data.ts';
 
 const { values } = parseArgs({

@@ -29,16 +29,16 @@ export interface Admitted {
   trainingFlops: number;
 }
 
-function fmt(shape: readonly number[]): string {
+export function fmt(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
-function size(shape: readonly number[]): number {
+export function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
 /** Runs an engine check; its SpecError becomes a 422 whose path is prefixed with where it came from. */
-function engine<T>(prefix: string, f: () => T): T {
+export function engine<T>(prefix: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
@@ -58,7 +58,7 @@ export function effectiveLimits(defaults: Limits, tenantLimits: unknown): Limits
   return out;
 }
 
-export function admitJob(spec: unknown, config: TrainingConfig, dataset: Dataset, limits: Limits): Admitted {
+export function admitJob(spec: unknown, config: TrainingConfig & { loss: string }, dataset: Dataset, limits: Limits): Admitted {
   const training = resolveTrainingConfig(config, () => randomInt(0, 2 ** 32 - 1));
   const summary = engine('model', () => summarizeSpec(spec, { batchSize: training.batchSize, optimizer: training.optimizer }));
   engine('training', () => normalizeOptimizerConfig(training.optimizer, 'optimizer'));

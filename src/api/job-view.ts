@@ -3,6 +3,8 @@ import type { Static } from 'typebox';
 import type { Job, JobTransition } from '../db/generated/client.ts';
 import { summarizeSpec } from '../engine/index.ts';
 import type { ResolvedTrainingConfig } from '../shared/training-config.ts';
+import type { GanSpec, ResolvedGanTraining } from '../shared/gan-config.ts';
+import { ganFlopsPerRealSample } from './gan-admission.ts';
 import type { JobSchema, JobSummarySchema } from './schemas/jobs.ts';
 
 type JobSummaryJson = Static<typeof JobSummarySchema>;
@@ -32,10 +34,28 @@ export function jobSummaryView(j: Job): JobSummaryJson {
 }
 
 function estimate(j: Job): JobJson['estimate'] {
+  if (j.type === 'gan') return ganEstimate(j);
   try {
     const t = j.training as unknown as ResolvedTrainingConfig;
     const s = summarizeSpec(j.spec, { batchSize: t.batchSize, optimizer: t.optimizer });
     return { params: s.totalParams, trainingBytes: s.memory.totalTrainingBytes, trainingFlops: s.flops.trainingPerSample };
+  } catch {
+    return null;
+  }
+}
+
+/** Both networks: parameters and training memory added, FLOPs per real sample of a GAN step. */
+function ganEstimate(j: Job): JobJson['estimate'] {
+  try {
+    const t = j.training as unknown as ResolvedGanTraining;
+    const spec = j.spec as unknown as GanSpec;
+    const g = summarizeSpec(spec.generator, { batchSize: t.batchSize, optimizer: t.gan.generatorOptimizer });
+    const d = summarizeSpec(spec.discriminator, { batchSize: t.batchSize, optimizer: t.gan.discriminatorOptimizer });
+    return {
+      params: g.totalParams + d.totalParams,
+      trainingBytes: g.memory.totalTrainingBytes + d.memory.totalTrainingBytes,
+      trainingFlops: ganFlopsPerRealSample(g, d, t.gan.dSteps),
+    };
   } catch {
     return null;
   }

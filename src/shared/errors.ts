@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   non_finite_number: { status: 400, description: 'A number is NaN or infinite (for example "Infinity" or 1e400); the message names the field.' },
   unauthorized: { status: 401, description: 'The Authorization header is missing, malformed, or holds an unknown or revoked key.' },
   not_found: { status: 404, description: 'No such route, or no such object for this tenant.' },
+  no_samples: { status: 404, description: 'The job will never have a sample grid: it is not a gan job, or its samples are not images ([h, w] or [h, w, 1|3|4]). (A gan job without a checkpoint yet is a plain not_found.)' },
   request_timeout: { status: 408, description: 'The request did not arrive in full in time.' },
   conflict: { status: 409, description: 'The object is in a state that does not allow this (for example a finished job, or a data set in use).' },
   payload_too_large: { status: 413, description: 'The body or an uploaded file is larger than allowed (decompressed bytes count).' },

@@ -36,7 +36,7 @@ export const TrainingConfigSchema = Type.Object(
         description: 'An optimizer name or config, e.g. {"type":"adam","learningRate":0.001} (the default).',
       }),
     ),
-    loss: Type.String({ minLength: 1, maxLength: 100, description: 'Keras loss name, e.g. sparseCategoricalCrossentropy (snake_case accepted).' }),
+    loss: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Keras loss name, e.g. sparseCategoricalCrossentropy (snake_case accepted). Required for train jobs; gan jobs use the non-saturating GAN loss and refuse it.' })),
     metrics: Type.Optional(Type.Array(Name, { maxItems: 20 })),
     epochs: Type.Integer({ minimum: 1, maximum: 100_000 }),
     batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_536, default: 32 })),
@@ -81,7 +81,8 @@ export interface ResolvedTrainingConfig {
   threads?: number;
 }
 
-export function resolveTrainingConfig(c: TrainingConfig, randomSeed: () => number): ResolvedTrainingConfig {
+/** `c.loss` must be present (the jobs route refuses a train job without one). */
+export function resolveTrainingConfig(c: TrainingConfig & { loss: string }, randomSeed: () => number): ResolvedTrainingConfig {
   const validation = (c.validationSplit ?? 0) > 0;
   const bestMetric = c.checkpoints?.bestMetric ?? c.earlyStopping?.monitor ?? (validation ? 'val_loss' : 'loss');
   const modeIn = c.checkpoints?.mode ?? 'auto';

@@ -17,7 +17,8 @@ export interface ProgressOptions {
   jobId: string;
   lease: string;
   attempt: number;
-  batchSize: number;
+  /** Samples one step consumes (the batch size; batchSize x dSteps for a GAN), for the rate and the ETA. */
+  samplesPerStep: number;
   leaseMs: number;
   retention: Retention;
   log: Logger;
@@ -91,6 +92,7 @@ export class JobProgress {
       step: m.step,
       kind: m.kind,
       bytes: m.bytes,
+      samplePng: m.samplePng ?? null,
       metrics: Object.fromEntries(Object.entries(m.metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null])),
     }, this.o.retention);
     this.o.log.debug({ jobId: this.o.jobId, checkpoint: info.id, epoch: m.epoch, step: m.step, bytes: info.size }, 'checkpoint committed');
@@ -125,12 +127,14 @@ export class JobProgress {
         return;
       case 'steps':
         for (const p of m.points) {
-          this.points.push({ series: 'loss', step: p.step, epoch: p.epoch, value: p.loss, time: new Date(p.time) });
+          for (const [series, value] of Object.entries(p.values)) {
+            this.points.push({ series, step: p.step, epoch: p.epoch, value, time: new Date(p.time) });
+            this.latest[series] = jsonNumber(value);
+          }
           this.rateFrom ??= { time: p.time, step: p.step - 1 };
           this.rateTo = { time: p.time, step: p.step };
           this.step = p.step;
           this.epoch = p.epoch;
-          this.latest.loss = jsonNumber(p.loss);
         }
         this.dirty = true;
         if (this.points.length >= MAX_BUFFERED_POINTS) await this.flushPoints();
@@ -164,7 +168,7 @@ export class JobProgress {
   /** Rate over the last stretch of steps, in samples per second. */
   private samplesPerSecond(): number | null {
     if (!this.rateFrom || !this.rateTo || this.rateTo.time <= this.rateFrom.time) return null;
-    return ((this.rateTo.step - this.rateFrom.step) * this.o.batchSize * 1000) / (this.rateTo.time - this.rateFrom.time);
+    return ((this.rateTo.step - this.rateFrom.step) * this.o.samplesPerStep * 1000) / (this.rateTo.time - this.rateFrom.time);
   }
 
   progress(): Prisma.InputJsonValue {
@@ -177,7 +181,7 @@ export class JobProgress {
       step: this.step,
       steps: totalSteps,
       samplesPerSecond: sps === null ? null : Math.round(sps),
-      etaSeconds: sps && sps > 0 ? Math.round((remainingSteps * this.o.batchSize) / sps) : null,
+      etaSeconds: sps && sps > 0 ? Math.round((remainingSteps * this.o.samplesPerStep) / sps) : null,
     };
   }
 

@@ -9,13 +9,14 @@ import { WaitingError, type Job as BullJob } from 'bullmq';
 import type { Piscina } from 'piscina';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { beginAttempt, failJob, finishAttempt, LeaseLostError } from '../db/repos/jobs.ts';
-import { commitCheckpoint, findCheckpoint } from '../db/repos/checkpoints.ts';
+import { commitCheckpoint, findCheckpoint, type Retention } from '../db/repos/checkpoints.ts';
 import { loadDatasetParts } from '../db/repos/datasets.ts';
 import type { TrainingJobData } from '../queue/training-queue.ts';
 import type { ResolvedTrainingConfig } from '../shared/training-config.ts';
+import type { GanSpec, ResolvedGanTraining } from '../shared/gan-config.ts';
 import type { Logger } from '../shared/logger.ts';
 import { JobProgress } from './job-progress.ts';
-import { CONTROL, type DatasetPayload, type TrainMessage, type TrainOutcome, type TrainTaskInput } from './tasks/messages.ts';
+import { CONTROL, type DatasetPayload, type GanTaskInput, type TrainMessage, type TrainOutcome, type TrainTaskInput } from './tasks/messages.ts';
 
 export interface RunJobDeps {
   prisma: PrismaClient;
@@ -53,8 +54,11 @@ export async function runJob(deps: RunJobDeps, bullJob: BullJob<TrainingJobData>
     return 'cancelled';
   }
 
-  const training = job.training as unknown as ResolvedTrainingConfig;
-  const retention = { keepLast: training.checkpoints.keepLast, best: { metric: training.checkpoints.bestMetric, mode: training.checkpoints.mode } };
+  const isGan = job.type === 'gan';
+  const training = job.training as unknown as ResolvedTrainingConfig | ResolvedGanTraining;
+  const best = training.checkpoints.bestMetric;
+  const retention: Retention = { keepLast: training.checkpoints.keepLast, ...(best !== undefined ? { best: { metric: best, mode: training.checkpoints.mode ?? 'min' } } : {}) };
+  const samplesPerStep = training.batchSize * (isGan ? (training as ResolvedGanTraining).gan.dSteps : 1);
   const control = new SharedArrayBuffer(4);
   const ctl = new Int32Array(control);
   const stop = (kind: 'cancel' | 'shutdown' | 'abandon') => {
@@ -67,7 +71,7 @@ export async function runJob(deps: RunJobDeps, bullJob: BullJob<TrainingJobData>
   const onAbort = () => stop('cancel');
   signal?.addEventListener('abort', onAbort);
 
-  const progress = new JobProgress({ prisma, jobId, lease, attempt, batchSize: training.batchSize, leaseMs: deps.leaseMs, retention, log: jlog, onStop: stop });
+  const progress = new JobProgress({ prisma, jobId, lease, attempt, samplesPerStep, leaseMs: deps.leaseMs, retention, log: jlog, onStop: stop });
   const { port1, port2 } = new MessageChannel();
   port1.on('message', (m: TrainMessage) => progress.handle(m));
   let outcome: TrainOutcome;
@@ -80,16 +84,12 @@ export async function runJob(deps: RunJobDeps, bullJob: BullJob<TrainingJobData>
     }
     const latest = await findCheckpoint(prisma, jobId, 'latest');
     if (latest) jlog.info({ checkpoint: latest.id, epoch: latest.epoch, step: latest.step }, 'resuming from checkpoint');
-    const input: TrainTaskInput = {
-      jobId,
-      spec: job.spec,
-      training,
-      dataset: dataset as DatasetPayload,
-      checkpoint: latest ? new Uint8Array(latest.bytes) : null,
-      control,
-      port: port2,
-    };
-    outcome = (await deps.pool.run(input, { name: 'train', transferList: [port2] })) as TrainOutcome;
+    const base = { jobId, dataset: dataset as DatasetPayload, checkpoint: latest ? new Uint8Array(latest.bytes) : null, control, port: port2 };
+    // A GAN job's spec is { generator, discriminator } and its training holds the GAN options.
+    const input: TrainTaskInput | GanTaskInput = isGan
+      ? { ...base, spec: job.spec as unknown as GanSpec, training: training as ResolvedGanTraining }
+      : { ...base, spec: job.spec, training: training as ResolvedTrainingConfig };
+    outcome = (await deps.pool.run(input, { name: isGan ? 'gan' : 'train', transferList: [port2] })) as TrainOutcome;
     await progress.end;
   } catch (e) {
     progress.stopTimer();
@@ -112,17 +112,17 @@ export async function runJob(deps: RunJobDeps, bullJob: BullJob<TrainingJobData>
     switch (outcome.outcome) {
       case 'completed':
       case 'earlyStopping':
-        await commitCheckpoint(prisma, jobId, lease, { attempt, epoch: outcome.epoch, step: outcome.step, kind: 'final', bytes: outcome.checkpoint, metrics: finiteOrNull(outcome.logs) }, retention);
+        await commitCheckpoint(prisma, jobId, lease, { attempt, epoch: outcome.epoch, step: outcome.step, kind: 'final', bytes: outcome.checkpoint, samplePng: outcome.samplePng ?? null, metrics: finiteOrNull(outcome.logs) }, retention);
         await finishAttempt(prisma, jobId, lease, 'succeeded', { reason: outcome.outcome === 'earlyStopping' ? 'early stopping' : `trained ${training.epochs} epochs` });
         jlog.info({ step: outcome.step }, 'job succeeded');
         return 'succeeded';
       case 'cancel':
-        await commitCheckpoint(prisma, jobId, lease, { attempt, epoch: outcome.epoch, step: outcome.step, kind: 'stop', bytes: outcome.checkpoint, metrics: finiteOrNull(outcome.logs) }, retention);
+        await commitCheckpoint(prisma, jobId, lease, { attempt, epoch: outcome.epoch, step: outcome.step, kind: 'stop', bytes: outcome.checkpoint, samplePng: outcome.samplePng ?? null, metrics: finiteOrNull(outcome.logs) }, retention);
         await finishAttempt(prisma, jobId, lease, 'cancelled', { reason: `cancelled at step ${outcome.step}` });
         jlog.info({ step: outcome.step }, 'job cancelled');
         return 'cancelled';
       case 'shutdown':
-        await commitCheckpoint(prisma, jobId, lease, { attempt, epoch: outcome.epoch, step: outcome.step, kind: 'stop', bytes: outcome.checkpoint, metrics: finiteOrNull(outcome.logs) }, retention);
+        await commitCheckpoint(prisma, jobId, lease, { attempt, epoch: outcome.epoch, step: outcome.step, kind: 'stop', bytes: outcome.checkpoint, samplePng: outcome.samplePng ?? null, metrics: finiteOrNull(outcome.logs) }, retention);
         await finishAttempt(prisma, jobId, lease, 'queued', { reason: `worker ${deps.workerName} shut down at step ${outcome.step}; the job waits for a worker`, phase: 'waiting' });
         jlog.info({ step: outcome.step }, 'job checkpointed and returned to the queue');
         if (token) {

@@ -54,7 +54,7 @@ export class ModelCache {
   }
 }
 
-function nest<T>(flat: ArrayLike<number>, shape: readonly number[], map: (v: number) => T): Nested<T>[] {
+export function nest<T>(flat: ArrayLike<number>, shape: readonly number[], map: (v: number) => T): Nested<T>[] {
   const build = (offset: number, depth: number): Nested<T>[] => {
     const n = shape[depth];
     const out: Nested<T>[] = new Array<Nested<T>>(n);

@@ -5,22 +5,24 @@ import type { App } from '../types.ts';
 import type { PrismaClient } from '../../db/generated/client.ts';
 import { getJob, type JobWithTransitions } from '../../db/repos/jobs.ts';
 import { downsampleMetrics, listMetrics } from '../../db/repos/metrics.ts';
-import { findCheckpoint, listCheckpoints, sha256Hex, type CheckpointInfo } from '../../db/repos/checkpoints.ts';
+import { checkpointsWithSamples, findCheckpoint, findSamplePng, listCheckpoints, sha256Hex, type CheckpointInfo } from '../../db/repos/checkpoints.ts';
 import { AppError } from '../../shared/errors.ts';
 import { errorResponses } from '../schemas/common.ts';
 import {
   CheckpointList, EVENTS_DESCRIPTION, EventsHeaders, EventsQuery, JobParams, MetricsPage, MetricsQuery,
-  PredictBody, PredictResponse, WEIGHTS_DESCRIPTION, WeightsJson, WeightsQuery,
+  PredictBody, PredictQuery, PredictResponse, SAMPLES_DESCRIPTION, SamplesParams, SamplesQuery, WEIGHTS_DESCRIPTION, WeightsJson, WeightsQuery,
 } from '../schemas/job-outputs.ts';
 import { decodeMetricCursor, encodeMetricCursor } from '../outputs/metric-cursor.ts';
 import { bestOf, bestRule, chooseCheckpoint, latestOf } from '../../db/repos/checkpoint-choice.ts';
 import { openSse, type SseStream } from '../outputs/sse.ts';
 import { START_CURSOR, metricPointJson, parseEventId, streamJobEvents } from '../outputs/job-events.ts';
-import { encodeWeightsFile } from '../outputs/weights-format.ts';
+import { encodeWeightsFile, ganNetworkWeights } from '../outputs/weights-format.ts';
 import { ifNoneMatchHits, strongEtag } from '../outputs/etag.ts';
 import { Lru } from '../outputs/lru.ts';
 import { MAX_PREDICT_FLOPS, ModelCache, predict } from '../outputs/predictor.ts';
 import { readPredictionInputs } from '../outputs/prediction-inputs.ts';
+import { generate, predictionJson, predictionPng, readLatents } from '../outputs/gan-predict.ts';
+import { isImageShape, type GanSpec } from '../../shared/gan-config.ts';
 
 export interface JobOutputOptions {
   prisma: PrismaClient;
@@ -147,15 +149,76 @@ export async function jobOutputRoutes(app: App, opts: JobOutputOptions): Promise
     const rule = bestRule(job.training);
     const latest = latestOf(list)?.id ?? null;
     const best = bestOf(list, rule)?.id ?? null;
+    const withSamples = job.type === 'gan' ? await checkpointsWithSamples(prisma, job.id) : new Set<string>();
     return {
       checkpoints: list.map((c) => ({
         id: c.id, kind: c.kind, attempt: c.attempt, epoch: c.epoch, step: c.step, size: c.size, sha256: c.sha256,
         metrics: c.metrics, createdAt: c.createdAt.toISOString(), latest: c.id === latest, best: c.id === best,
+        samplesUrl: withSamples.has(c.id) ? `/v1/jobs/${job.id}/checkpoints/${c.id}/samples.png` : null,
       })),
       latest,
       best,
       bestMetric: rule ?? null,
     };
+  });
+
+  async function sendSamples(job: JobWithTransitions, which: string, ifNoneMatch: string | undefined, reply: FastifyReply): Promise<FastifyReply> {
+    if (job.type !== 'gan') throw new AppError('no_samples', `job ${job.id} is a ${job.type} job; sample grids are made by gan jobs`);
+    const sampleShape = (job.spec as { discriminator?: { inputShape?: number[] } } | null)?.discriminator?.inputShape ?? [];
+    if (!isImageShape(sampleShape)) {
+      throw new AppError('no_samples', `job ${job.id} generates samples of shape [${sampleShape.join(', ')}], which are not images ([h, w] or [h, w, 1|3|4]); use /predict for them`);
+    }
+    const chosen = await requireCheckpoint(job, which);
+    const key = `${chosen.id}:samples`;
+    const known = etags.get(key);
+    reply.header('x-trainyard-checkpoint', chosen.id).header('cache-control', 'private, no-cache');
+    if (known && ifNoneMatchHits(ifNoneMatch, known)) return reply.code(304).header('etag', known).send(null);
+    const png = await findSamplePng(prisma, job.id, chosen.id);
+    if (!png) throw new AppError('not_found', `checkpoint ${chosen.id} has no sample grid (it may have been rotated out; see /checkpoints)`);
+    const etag = strongEtag(sha256Hex(png));
+    etags.set(key, etag);
+    reply.header('etag', etag);
+    if (ifNoneMatchHits(ifNoneMatch, etag)) return reply.code(304).send(null);
+    return reply
+      .header('content-type', 'image/png')
+      .header('content-length', png.byteLength)
+      .header('content-disposition', `inline; filename="trainyard-${job.id}-samples-step${chosen.step}.png"`)
+      .send(Buffer.from(png.buffer, png.byteOffset, png.byteLength));
+  }
+
+  const samplesResponse = {
+    200: { description: 'The sample grid.', content: { 'image/png': { schema: Type.String({ format: 'binary' }) } } },
+    304: { description: 'Not modified: If-None-Match holds the ETag of this image.', type: 'null' },
+    ...errorResponses(404),
+  } as const;
+
+  app.get('/jobs/:id/samples.png', {
+    schema: {
+      tags: TAGS,
+      summary: "A gan job's sample grid at a checkpoint (PNG; default the latest)",
+      description: SAMPLES_DESCRIPTION,
+      security: SECURITY,
+      params: JobParams,
+      querystring: SamplesQuery,
+      response: samplesResponse,
+    },
+  }, async (request, reply) => {
+    const job = await requireJob(request.tenant.id, request.params.id);
+    return sendSamples(job, request.query.checkpoint ?? 'latest', request.headers['if-none-match'], reply as FastifyReply);
+  });
+
+  app.get('/jobs/:id/checkpoints/:checkpointId/samples.png', {
+    schema: {
+      tags: TAGS,
+      summary: "A gan job's sample grid at one checkpoint (PNG)",
+      description: SAMPLES_DESCRIPTION,
+      security: SECURITY,
+      params: SamplesParams,
+      response: samplesResponse,
+    },
+  }, async (request, reply) => {
+    const job = await requireJob(request.tenant.id, request.params.id);
+    return sendSamples(job, request.params.checkpointId, request.headers['if-none-match'], reply as FastifyReply);
   });
 
   app.get('/jobs/:id/weights', {
@@ -182,13 +245,17 @@ export async function jobOutputRoutes(app: App, opts: JobOutputOptions): Promise
     const job = await requireJob(request.tenant.id, request.params.id);
     const format = request.query.format ?? 'safetensors';
     const checkpoint = request.query.checkpoint ?? 'latest';
+    if (job.type !== 'gan' && request.query.network !== undefined) {
+      throw new AppError('validation_failed', `querystring/network: only gan jobs have networks to choose from; job ${job.id} is a ${job.type} job`);
+    }
+    const network = job.type === 'gan' ? (request.query.network ?? 'generator') : undefined;
     const chosen = await requireCheckpoint(job, checkpoint);
-    const key = `${chosen.id}:${format}`;
+    const key = `${chosen.id}:${format}:${network ?? ''}`;
     const ifNoneMatch = request.headers['if-none-match'];
     const known = etags.get(key);
     reply.header('x-trainyard-checkpoint', chosen.id).header('cache-control', 'private, no-cache');
     if (known && ifNoneMatchHits(ifNoneMatch, known)) return reply.code(304).header('etag', known).send(null);
-    const source = { jobId: job.id, checkpointId: chosen.id, epoch: chosen.epoch, step: chosen.step, bytes: await checkpointBytes(job.id, chosen) };
+    const source = { jobId: job.id, checkpointId: chosen.id, epoch: chosen.epoch, step: chosen.step, bytes: await checkpointBytes(job.id, chosen), ...(network ? { network } : {}) };
     let file;
     try {
       file = encodeWeightsFile(source, format);
@@ -211,25 +278,73 @@ export async function jobOutputRoutes(app: App, opts: JobOutputOptions): Promise
   app.post('/jobs/:id/predict', {
     schema: {
       tags: TAGS,
-      summary: "Run the model on inputs with a checkpoint's weights",
-      description: "Inputs are one sample or a batch (the shape tells); outputs follow. A shape that fits neither is a 422 naming both shapes; more than 4096 samples, or more than 1e10 FLOPs of forward pass, is a 422 limit_exceeded. The model is cached per checkpoint.",
+      summary: "Run the model (a gan job: its generator) with a checkpoint's weights",
+      description: [
+        "train jobs: `inputs` are one sample or a batch (the shape tells); outputs follow. A shape that fits neither is a 422 naming both shapes.",
+        'gan jobs: `latents` (vectors of latentDim numbers; a wrong length is a 422 naming its index) or `count` random latent vectors',
+        "(standard normal from `seed`, which is chosen and returned when omitted): `outputs` are the generator's samples",
+        '(in `sampleRange`), with the `latents` used; `?format=png` or `Accept: image/png` tiles them into one PNG instead.',
+        'More than 4096 samples, or more than 1e10 FLOPs of forward pass, is a 422 limit_exceeded. The model is cached per checkpoint.',
+      ].join(' '),
       security: SECURITY,
       params: JobParams,
+      querystring: PredictQuery,
       body: PredictBody,
-      response: { 200: PredictResponse, ...errorResponses(404, 409, 413, 422) },
+      response: {
+        200: {
+          description: 'The prediction (JSON), or for a gan job with format=png the samples as one PNG grid.',
+          content: {
+            'application/json': { schema: PredictResponse },
+            'image/png': { schema: Type.String({ format: 'binary' }) },
+          },
+        },
+        ...errorResponses(404, 409, 413, 422),
+      },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const job = await requireJob(request.tenant.id, request.params.id);
-    if (job.type !== 'train') throw new AppError('conflict', `predictions are for train jobs; job ${job.id} is a ${job.type} job`);
-    const chosen = await requireCheckpoint(job, request.body.checkpoint ?? 'latest');
-    const { model, flopsPerSample } = await models.get(chosen.id, job.spec, () => checkpointBytes(job.id, chosen));
-    const inputs = readPredictionInputs(request.body.inputs, model.inputShape);
-    if (flopsPerSample * inputs.count > MAX_PREDICT_FLOPS) {
-      const fit = Math.max(1, Math.floor(MAX_PREDICT_FLOPS / flopsPerSample));
-      throw new AppError('limit_exceeded', `${inputs.count} samples need ${(flopsPerSample * inputs.count).toExponential(2)} FLOPs; at most ${MAX_PREDICT_FLOPS.toExponential(0)} per request (send at most ${fit} samples at a time)`);
+    const body = request.body;
+    const chosen = await requireCheckpoint(job, body.checkpoint ?? 'latest');
+    const checkpoint = { id: chosen.id, epoch: chosen.epoch, step: chosen.step };
+    if (job.type === 'gan') {
+      if (body.inputs !== undefined) throw new AppError('invalid_data', 'body/inputs: a gan job generates from "latents" or "count", not from inputs');
+      const spec = job.spec as unknown as GanSpec;
+      const { model, flopsPerSample } = await models.get(`${chosen.id}:generator`, spec.generator, async () => ganNetworkWeights(await checkpointBytes(job.id, chosen), 'generator'));
+      const latents = readLatents(body, model.inputShape[0]);
+      checkFlops(flopsPerSample, latents.count);
+      const wantsPng = request.query.format === 'png' || (request.query.format === undefined && /\bimage\/png\b/.test(request.headers.accept ?? ''));
+      if (wantsPng && !isImageShape(model.outputShape)) {
+        throw new AppError('no_samples', `the generator's samples have shape [${model.outputShape.join(', ')}], not an image ([h, w] or [h, w, 1|3|4]); ask for JSON`);
+      }
+      const result = generate(model, latents);
+      if (wantsPng) {
+        const png = predictionPng(result);
+        if (latents.seed !== undefined) reply.header('x-trainyard-seed', String(latents.seed));
+        return (reply as FastifyReply)
+          .header('content-type', 'image/png')
+          .header('content-length', png.byteLength)
+          .header('x-trainyard-checkpoint', chosen.id)
+          .send(Buffer.from(png.buffer, png.byteOffset, png.byteLength));
+      }
+      return reply.send({ ...predictionJson(result, latents), checkpoint });
     }
+    for (const field of ['latents', 'count', 'seed'] as const) {
+      if (body[field] !== undefined) throw new AppError('invalid_data', `body/${field}: only for gan jobs; a ${job.type} job predicts from "inputs"`);
+    }
+    if (request.query.format === 'png') throw new AppError('invalid_data', `querystring/format: png is for gan jobs; job ${job.id} is a ${job.type} job`);
+    if (body.inputs === undefined) throw new AppError('validation_failed', "body must have required property 'inputs'");
+    const { model, flopsPerSample } = await models.get(chosen.id, job.spec, () => checkpointBytes(job.id, chosen));
+    const inputs = readPredictionInputs(body.inputs, model.inputShape);
+    checkFlops(flopsPerSample, inputs.count);
     const loss = (job.training as { loss?: unknown } | null)?.loss;
     const result = predict(model, inputs, typeof loss === 'string' ? loss : undefined);
-    return { ...result, checkpoint: { id: chosen.id, epoch: chosen.epoch, step: chosen.step } };
+    return reply.send({ ...result, checkpoint });
   });
+}
+
+function checkFlops(flopsPerSample: number, count: number): void {
+  if (flopsPerSample * count > MAX_PREDICT_FLOPS) {
+    const fit = Math.max(1, Math.floor(MAX_PREDICT_FLOPS / flopsPerSample));
+    throw new AppError('limit_exceeded', `${count} samples need ${(flopsPerSample * count).toExponential(2)} FLOPs; at most ${MAX_PREDICT_FLOPS.toExponential(0)} per request (send at most ${fit} samples at a time)`);
+  }
 }

@@ -6,11 +6,12 @@ import type { Limits } from '../../shared/config.ts';
 import type { TrainingQueue } from '../../queue/training-queue.ts';
 import type { CancelRelay } from '../../queue/cancel-relay.ts';
 import { AppError } from '../../shared/errors.ts';
-import { createJob, decodeJobCursor, getJob, listJobs, requestCancel } from '../../db/repos/jobs.ts';
+import { createJob, decodeJobCursor, getJob, listJobs, requestCancel, type NewJob } from '../../db/repos/jobs.ts';
 import { getDataset } from '../../db/repos/datasets.ts';
 import { errorResponses } from '../schemas/common.ts';
 import { CreateJobBody, JobPageSchema, JobParams, JobSchema, ListJobsQuery } from '../schemas/jobs.ts';
 import { admitJob, effectiveLimits } from '../job-admission.ts';
+import { admitGanJob } from '../gan-admission.ts';
 import { jobSummaryView, jobView } from '../job-view.ts';
 
 export interface JobRouteOptions {
@@ -42,8 +43,16 @@ export async function jobRoutes(app: App, opts: JobRouteOptions): Promise<void> 
   app.post('/jobs', {
     schema: {
       tags: ['jobs'],
-      summary: 'Submit a training job',
-      description: 'Checks the spec, the training options, the data set and the limits, then queues the job. A job that cannot run is refused with 422 before it is queued.',
+      summary: 'Submit a training job (a model, or a GAN)',
+      description: [
+        'Checks the spec, the training options, the data set and the limits, then queues the job. A job that cannot run is refused with 422 before it is queued.',
+        '',
+        '`type: "train"` (the default) trains `model` (or the stored `modelId`) on the samples and labels with `training.loss`.',
+        '`type: "gan"` trains `gan.generator` against `gan.discriminator` on the samples (labels are ignored) with the non-saturating GAN loss;',
+        'of `training` it takes epochs, batchSize, seed, checkpoints.keepLast and maxAttempts, and refuses with 422 what does not apply',
+        '(loss, optimizer, metrics, validationSplit > 0, earlyStopping, classWeight, augment, threads > 1, shuffle false).',
+        'A step of a gan job is gan.dSteps discriminator updates (each on batchSize fresh real samples) and one generator update.',
+      ].join('\n'),
       security: [{ bearerAuth: [] }],
       headers: IdempotencyKey,
       body: CreateJobBody,
@@ -53,6 +62,7 @@ export async function jobRoutes(app: App, opts: JobRouteOptions): Promise<void> 
     const body = request.body;
     const tenantId = request.tenant.id;
     const idempotencyKey = request.headers['idempotency-key'] ?? null;
+    const common = (maxAttempts: number) => ({ tenantId, name: body.name ?? null, datasetId: body.datasetId, maxAttempts, idempotencyKey });
     if (idempotencyKey !== null) {
       const prior = await prisma.job.findUnique({ where: { tenantId_idempotencyKey: { tenantId, idempotencyKey } } });
       if (prior) {
@@ -63,30 +73,35 @@ export async function jobRoutes(app: App, opts: JobRouteOptions): Promise<void> 
         return reply.status(201).header('idempotent-replayed', 'true').send(jobView(full!));
       }
     }
-    if ((body.model === undefined) === (body.modelId === undefined)) {
-      throw new AppError('validation_failed', 'body must have exactly one of "model" (a spec) or "modelId" (a stored spec)');
-    }
     const dataset = await getDataset(prisma, tenantId, body.datasetId);
     if (!dataset) throw new AppError('invalid_spec', `datasetId: no data set ${body.datasetId} for this tenant`);
-    let spec: unknown = body.model;
-    if (body.modelId !== undefined) {
-      const stored = await prisma.modelSpec.findFirst({ where: { id: body.modelId, tenantId } });
-      if (!stored) throw new AppError('invalid_spec', `modelId: no model ${body.modelId} for this tenant`);
-      spec = stored.spec;
-    }
     const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { limits: true } });
-    const admitted = admitJob(spec, body.training, dataset, effectiveLimits(opts.limits, tenant.limits));
-    const { job, created } = await createJob(prisma, {
-      tenantId,
-      name: body.name ?? null,
-      type: 'train',
-      datasetId: dataset.id,
-      modelSpecId: body.modelId ?? null,
-      spec: spec as Prisma.InputJsonValue,
-      training: admitted.training as unknown as Prisma.InputJsonValue,
-      maxAttempts: admitted.training.maxAttempts,
-      idempotencyKey,
-    });
+    const limits = effectiveLimits(opts.limits, tenant.limits);
+    let newJob: NewJob;
+    if (body.type === 'gan') {
+      if (body.model !== undefined || body.modelId !== undefined) {
+        throw new AppError('invalid_spec', `${body.model !== undefined ? 'model' : 'modelId'}: a gan job trains gan.generator and gan.discriminator, not a model`);
+      }
+      if (body.gan === undefined) throw new AppError('invalid_spec', 'gan: a gan job needs gan.generator and gan.discriminator');
+      const admitted = admitGanJob(body.gan, body.training, dataset, limits);
+      newJob = { ...common(admitted.training.maxAttempts), type: 'gan', modelSpecId: null, spec: admitted.spec as unknown as Prisma.InputJsonValue, training: admitted.training as unknown as Prisma.InputJsonValue };
+    } else {
+      if (body.gan !== undefined) throw new AppError('invalid_spec', 'gan: only for jobs of type "gan" (set "type": "gan")');
+      if ((body.model === undefined) === (body.modelId === undefined)) {
+        throw new AppError('validation_failed', 'body must have exactly one of "model" (a spec) or "modelId" (a stored spec)');
+      }
+      const loss = body.training.loss;
+      if (loss === undefined) throw new AppError('validation_failed', "body/training must have required property 'loss' (train jobs)");
+      let spec: unknown = body.model;
+      if (body.modelId !== undefined) {
+        const stored = await prisma.modelSpec.findFirst({ where: { id: body.modelId, tenantId } });
+        if (!stored) throw new AppError('invalid_spec', `modelId: no model ${body.modelId} for this tenant`);
+        spec = stored.spec;
+      }
+      const admitted = admitJob(spec, { ...body.training, loss }, dataset, limits);
+      newJob = { ...common(admitted.training.maxAttempts), type: 'train', modelSpecId: body.modelId ?? null, spec: spec as Prisma.InputJsonValue, training: admitted.training as unknown as Prisma.InputJsonValue };
+    }
+    const { job, created } = await createJob(prisma, newJob);
     if (created) {
       try {
         // Bounded: with the queue's store down the add would wait for it; the job is already recorded.

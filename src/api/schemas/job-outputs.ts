@@ -90,6 +90,7 @@ export const CheckpointItem = Type.Object(
     createdAt: Type.String({ format: 'date-time' }),
     latest: Type.Boolean(),
     best: Type.Boolean(),
+    samplesUrl: Type.Union([Type.String(), Type.Null()], { description: "gan jobs: where this checkpoint's sample grid (PNG) is; null when it has none (train jobs, samples that are not images)." }),
   },
   { title: 'Checkpoint' },
 );
@@ -107,6 +108,7 @@ export const CheckpointList = Type.Object(
 export const WeightsQuery = Type.Object(
   {
     format: Type.Optional(Type.Union([Type.Literal('safetensors'), Type.Literal('json')], { default: 'safetensors' })),
+    network: Type.Optional(Type.Union([Type.Literal('generator'), Type.Literal('discriminator')], { description: 'gan jobs only: which network (default generator).' })),
     checkpoint: Type.Optional(Type.Union([Type.Literal('latest'), Type.Literal('best'), Uuid], { default: 'latest', description: SELECTOR_DESCRIPTION })),
   },
   { additionalProperties: false },
@@ -129,14 +131,22 @@ export const WEIGHTS_DESCRIPTION = [
   '(`layers.<i>.weight` [out, in], `layers.<i>.bias`, buffers such as `layers.<i>.running_mean`), F32, metadata',
   '`{ format: "pt", job_id, checkpoint_id, epoch, step }`. `format=json` gives `{ tensors: { name: { shape, data } }, metadata }`.',
   'The `ETag` is the sha256 of the bytes sent (strong, quoted); `If-None-Match` gives `304`.',
+  'A gan job has two networks: `network=generator` (the default) or `network=discriminator`, each with the same `layers.<i>.*` names',
+  '(its index in that spec\'s `layers`) and `network` in the metadata; `network` on a train job is a 400.',
 ].join(' ');
 
 export const PredictBody = Type.Object(
   {
-    inputs: Type.Array(Type.Unknown(), {
+    inputs: Type.Optional(Type.Array(Type.Unknown(), {
       minItems: 1,
-      description: "Numbers nested like one sample of the model's input (`inputShape`) or a batch of them (`[n, ...inputShape]`, n <= 4096).",
-    }),
+      description: "train jobs: numbers nested like one sample of the model's input (`inputShape`) or a batch of them (`[n, ...inputShape]`, n <= 4096).",
+    })),
+    latents: Type.Optional(Type.Array(Type.Array(Type.Unknown()), {
+      minItems: 1,
+      description: "gan jobs: latent vectors, each `latentDim` numbers (the generator's inputShape[0]), at most 4096.",
+    })),
+    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096, description: 'gan jobs, instead of `latents`: this many random latent vectors (standard normal).' })),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295, description: 'gan jobs with `count`: the seed of the random latent vectors (same seed, same samples); chosen and returned when omitted.' })),
     checkpoint: Type.Optional(CheckpointSelector),
   },
   { additionalProperties: false },
@@ -148,6 +158,32 @@ export const PredictResponse = Type.Object(
     outputs: Type.Unknown({ description: "The model's outputs (after its final activation), one sample's or a batch's as the inputs were; non-finite values as strings." }),
     classes: Type.Optional(Type.Unknown({ description: 'For classifiers: argmax of the last axis (categorical / sparse categorical cross-entropy), or output >= 0.5 (binary cross-entropy).' })),
     checkpoint: Type.Object({ id: Uuid, epoch: Type.Integer(), step: Type.Integer() }),
+    latents: Type.Optional(Type.Unknown({ description: 'gan jobs: the latent vectors the samples were generated from, [n, latentDim].' })),
+    seed: Type.Optional(Type.Integer({ description: 'gan jobs with `count`: the seed the latent vectors were drawn with.' })),
+    sampleRange: Type.Optional(Type.Array(Type.Number(), { description: "gan jobs: the generator's output range [lo, hi] (tanh [-1, 1], sigmoid [0, 1]); the data set's values were mapped onto it for training (gan.dataRange)." })),
   },
   { title: 'Prediction' },
 );
+
+export const PredictQuery = Type.Object(
+  {
+    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('png')], { description: 'gan jobs: `png` answers with the samples tiled into one image (as does `Accept: image/png`); default json.' })),
+  },
+  { additionalProperties: false },
+);
+
+export const SamplesQuery = Type.Object(
+  {
+    checkpoint: Type.Optional(Type.Union([Type.Literal('latest'), Type.Literal('best'), Uuid], { default: 'latest', description: SELECTOR_DESCRIPTION })),
+  },
+  { additionalProperties: false },
+);
+
+export const SamplesParams = Type.Object({ id: Uuid, checkpointId: Uuid }, { additionalProperties: false });
+
+export const SAMPLES_DESCRIPTION = [
+  "A gan job's grid of samples at a checkpoint, as a PNG: the generator's outputs for the job's fixed latent vectors",
+  '(`gan.fixedSamples`, the same at every checkpoint, so grids compare across training), ceil(sqrt(n)) columns, full rows,',
+  "1-pixel grey separators, the generator's range mapped to 0..255. `ETag` is the sha256 of the image; `If-None-Match` gives 304.",
+  'A job that is not a gan job, or whose samples are not images, is a 404 `no_samples`; a gan job without a checkpoint yet is a 404 `not_found`.',
+].join(' ');

@@ -17,11 +17,37 @@ export const ModelSpecSchema = Type.Object(
   { title: 'ModelSpec', description: 'Keras-like: {"inputShape":[784],"layers":[{"type":"dense","units":128,"activation":"relu"}, ...]}' },
 );
 
+const optimizerSchema = (description: string) =>
+  Type.Union([Type.String({ minLength: 1, maxLength: 50 }), Type.Intersect([Type.Object({ type: Type.String({ minLength: 1, maxLength: 50 }) }), Type.Record(Type.String(), Type.Unknown())])], { description });
+const specSchema = (description: string) => Type.Object(ModelSpecSchema.properties, { description });
+
+export const GanConfigSchema = Type.Object(
+  {
+    generator: specSchema('The generator: `inputShape: [latentDim]` (a latent vector), output shaped like one sample of the data set. A tanh last activation gives samples in [-1, 1], sigmoid in [0, 1].'),
+    discriminator: specSchema("The discriminator: `inputShape` = the generator's output shape; one output value per sample, a logit (linear) or a sigmoid probability (fused into the loss as logits)."),
+    generatorOptimizer: Type.Optional(optimizerSchema('Default {"type":"adam","learningRate":0.0002,"beta1":0.5}.')),
+    discriminatorOptimizer: Type.Optional(optimizerSchema('Default {"type":"adam","learningRate":0.0002,"beta1":0.5}.')),
+    dSteps: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 1, description: 'Discriminator updates per generator update; each draws a fresh real batch.' })),
+    fixedSamples: Type.Optional(Type.Integer({ minimum: 1, maximum: 256, default: 64, description: 'Fixed latent vectors (kept in every checkpoint) whose samples make the grid of each checkpoint: ceil(sqrt(n)) columns, full rows.' })),
+    dataRange: Type.Optional(Type.Union([
+      Type.Literal('auto'),
+      Type.Tuple([Type.Number(), Type.Number()]),
+    ], {
+      default: 'auto',
+      description: "The range [lo, hi] of the data set's values, mapped linearly onto the generator's output range ([-1, 1] with a tanh last activation, [0, 1] with sigmoid, else [-1, 1]) before training. `auto` (default): [0, 1] when every value is within it, else [-1, 1] when within that, else [0, 255] (8-bit pixels), else the data's own [min, max].",
+    })),
+  },
+  { additionalProperties: false, title: 'GanConfig', description: 'A GAN job: two networks trained against each other with the standard non-saturating loss.' },
+);
+export type GanConfig = Static<typeof GanConfigSchema>;
+
 export const CreateJobBody = Type.Object(
   {
+    type: Type.Optional(Type.Union([Type.Literal('train'), Type.Literal('gan')], { default: 'train', description: '`train` (a model on samples and labels) or `gan` (a generator and a discriminator on the samples; labels are ignored).' })),
     datasetId: Type.String({ format: 'uuid' }),
     model: Type.Optional(ModelSpecSchema),
     modelId: Type.Optional(Type.String({ format: 'uuid', description: 'A stored model spec (POST /v1/models), instead of `model`.' })),
+    gan: Type.Optional(GanConfigSchema),
     training: TrainingConfigSchema,
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   },
@@ -77,8 +103,8 @@ export const JobSummarySchema = Type.Object(
 export const JobSchema = Type.Object(
   {
     ...JobSummarySchema.properties,
-    spec: Type.Unknown({ description: 'The model spec the job trains.' }),
-    training: Type.Unknown({ description: 'The training config with every default filled in (including the seed).' }),
+    spec: Type.Unknown({ description: 'The model spec the job trains; for a gan job `{ generator, discriminator }`.' }),
+    training: Type.Unknown({ description: 'The training config with every default filled in (including the seed); a gan job has its GAN options under `gan`.' }),
     estimate: Nullable(Type.Object({ params: Type.Integer(), trainingBytes: Type.Integer(), trainingFlops: Type.Number() })),
     transitions: Type.Array(TransitionSchema),
   },

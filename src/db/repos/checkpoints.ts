@@ -1,7 +1,7 @@
 /**
  * Checkpoints: training state committed atomically with its sha256, under the
  * attempt's lease. Retention keeps the last N, the best by a chosen metric, and
- * the final one.
+ * the final one. A GAN checkpoint also carries a PNG of its sample grid.
  */
 import { createHash } from 'node:crypto';
 import type { Prisma, PrismaClient } from '../generated/client.ts';
@@ -15,6 +15,8 @@ export interface NewCheckpoint {
   kind: 'epoch' | 'final' | 'stop';
   bytes: Uint8Array;
   metrics: Record<string, number | null>;
+  /** GAN jobs: the sample grid from the fixed noise, as a PNG (absent when the samples are not images). */
+  samplePng?: Uint8Array | null;
 }
 
 export interface Retention {
@@ -45,6 +47,8 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+const asBytes = (b: Uint8Array): Uint8Array<ArrayBuffer> => Buffer.from(b.buffer, b.byteOffset, b.byteLength) as unknown as Uint8Array<ArrayBuffer>;
+
 export async function commitCheckpoint(prisma: PrismaClient, jobId: string, lease: string, c: NewCheckpoint, retention: Retention): Promise<CheckpointInfo> {
   const sha256 = sha256Hex(c.bytes);
   return prisma.$transaction(async (tx) => {
@@ -57,7 +61,8 @@ export async function commitCheckpoint(prisma: PrismaClient, jobId: string, leas
         epoch: c.epoch,
         step: c.step,
         kind: c.kind,
-        bytes: Buffer.from(c.bytes.buffer, c.bytes.byteOffset, c.bytes.byteLength) as unknown as Uint8Array<ArrayBuffer>,
+        bytes: asBytes(c.bytes),
+        samplePng: c.samplePng ? asBytes(c.samplePng) : null,
         size: BigInt(c.bytes.byteLength),
         sha256,
         metrics: c.metrics as Prisma.InputJsonValue,
@@ -79,6 +84,18 @@ export async function commitCheckpoint(prisma: PrismaClient, jobId: string, leas
 export async function listCheckpoints(prisma: PrismaClient, jobId: string): Promise<CheckpointInfo[]> {
   const rows = await prisma.checkpoint.findMany({ where: { jobId }, orderBy: [{ step: 'asc' }, { createdAt: 'asc' }], select: INFO });
   return rows.map(toInfo);
+}
+
+/** Ids of the job's checkpoints that carry a sample grid (without reading the images). */
+export async function checkpointsWithSamples(prisma: PrismaClient, jobId: string): Promise<Set<string>> {
+  const rows = await prisma.$queryRaw<Array<{ id: string }>>`SELECT id::text AS id FROM checkpoint WHERE job_id = ${jobId}::uuid AND sample_png IS NOT NULL`;
+  return new Set(rows.map((r) => r.id));
+}
+
+/** A checkpoint's sample grid PNG; null when it has none (or the checkpoint is gone). */
+export async function findSamplePng(prisma: PrismaClient, jobId: string, checkpointId: string): Promise<Uint8Array | null> {
+  const row = await prisma.checkpoint.findFirst({ where: { id: checkpointId, jobId }, select: { samplePng: true } });
+  return row?.samplePng ?? null;
 }
 
 /** 'latest', 'best' (by the job's monitored metric) or a checkpoint id, with its bytes; null when there is none. */

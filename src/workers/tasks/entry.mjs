@@ -7,3 +7,4 @@ register();
 const tasks = await import('./entry.ts');
 
 export const train = tasks.train;
+export const gan = tasks.gan;

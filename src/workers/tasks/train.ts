@@ -63,7 +63,7 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
       onBatchEnd(_batch, logs, info) {
         lastStep = info.step;
         lastEpoch = info.epoch;
-        pending.push({ step: info.step, epoch: info.epoch, loss: logs.loss, time: Date.now() });
+        pending.push({ step: info.step, epoch: info.epoch, values: { loss: logs.loss }, time: Date.now() });
         if (Date.now() - lastFlush >= FLUSH_MS) flush();
         const c = Atomics.load(control, 0);
         if (c === CONTROL.run) return false;
