@@ -96,8 +96,9 @@ export class Rng {
     return a;
   }
 
+  /** The state, as unsigned 32-bit words (one representation per state, so checkpoints of equal states are equal bytes). */
   getState(): RngState {
-    return { s: [this.s0, this.s1, this.s2, this.s3], spare: this.spare };
+    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spare: this.spare };
   }
 
   setState(state: RngState): void {

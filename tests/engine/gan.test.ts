@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GanTrainer, type GanOptions } from '../../src/engine/gan/GanTrainer.ts';
+import { generatorOutputRange } from '../../src/engine/gan/sampleGrid.ts';
 import { bceLogitsMean, bceWithLogits } from '../../src/engine/gan/ganLoss.ts';
 import { NonFiniteLossError, TrainingAbortedError } from '../../src/engine/errors.ts';
 import { PLAIN_KERNELS } from '../../src/engine/layers/layerEnv.ts';
@@ -235,4 +236,19 @@ test('spec errors: latent input, D input shape, D final activation', () => {
   assert.throws(() => new GanTrainer({ ...o, discriminator: { inputShape: [3], layers: [{ type: 'dense', units: 1 }] } }), /generator's output shape/);
   assert.throws(() => new GanTrainer({ ...o, discriminator: { inputShape: [DIM], layers: [{ type: 'dense', units: 1, activation: 'relu' }] } }), /logits/);
   assert.throws(() => new GanTrainer({ ...o, dSteps: 0 }), /dSteps/);
+});
+
+test('gan: sample range looks through range-preserving layers; default grid uses full rows; equal states checkpoint to equal bytes', () => {
+  assert.deepEqual(generatorOutputRange([{ type: 'dense', outputActivation: 'sigmoid' }, { type: 'reshape' }]), [0, 1]);
+  assert.deepEqual(generatorOutputRange([{ type: 'dense', outputActivation: 'tanh' }, { type: 'reshape' }]), [-1, 1]);
+  assert.deepEqual(generatorOutputRange([{ type: 'dense', outputActivation: 'sigmoid' }, { type: 'batchNormalization' }]), [-1, 1]);
+  assert.deepEqual(generatorOutputRange([{ type: 'conv2d', outputActivation: 'sigmoid' }, { type: 'upSampling2d' }, { type: 'reshape' }]), [0, 1]);
+  const grid = new GanTrainer(convOptions()).sampleGrid(); // 6 fixed vectors: 2 full rows of 3
+  assert.equal(grid.width, 3 * 4 + 2);
+  assert.equal(grid.height, 2 * 4 + 1);
+  const a = new Rng(123);
+  for (let i = 0; i < 17; i++) a.float();
+  const b = Rng.fromState(a.getState());
+  assert.deepEqual(b.getState(), a.getState(), 'one representation per state');
+  assert.ok(a.getState().s.every((w) => w >= 0 && w <= 0xffffffff));
 });

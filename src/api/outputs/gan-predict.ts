@@ -7,7 +7,7 @@
  * numbers in the generator's output range, or tiled into a PNG grid.
  */
 import { randomInt } from 'node:crypto';
-import { Rng, tileSamples, type Sequential } from '../../engine/index.ts';
+import { Rng, generatorOutputRange, tileSamples, type Sequential } from '../../engine/index.ts';
 import { AppError } from '../../shared/errors.ts';
 import { encodePng } from '../../shared/png.ts';
 import { isImageShape } from '../../shared/gan-config.ts';
@@ -51,9 +51,9 @@ export function readLatents(body: { latents?: unknown[]; count?: number; seed?: 
   return { count, data, seed };
 }
 
-/** The generator's output range, as the engine's GanTrainer decides it: sigmoid [0, 1], otherwise [-1, 1]. */
+/** The generator's output range, as the engine's GanTrainer decides it. */
 export function generatorRange(generator: Sequential): [number, number] {
-  return generator.layers[generator.layers.length - 1].outputActivation === 'sigmoid' ? [0, 1] : [-1, 1];
+  return generatorOutputRange(generator.layers);
 }
 
 export interface GanPrediction {

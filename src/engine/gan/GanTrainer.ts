@@ -33,7 +33,7 @@ import { gather, toDataset, type DataInput, type Dataset } from '../train/data.t
 import { replayEpochOrder, startEpochOrder } from '../train/epochOrder.ts';
 import { bceLogitsMean } from './ganLoss.ts';
 import { decodeGanCheckpoint, encodeGanCheckpoint, type GanProgress } from './ganCheckpoint.ts';
-import { tileSamples, type ImageGrid, type SampleRange } from './sampleGrid.ts';
+import { generatorOutputRange, tileSamples, type ImageGrid, type SampleRange } from './sampleGrid.ts';
 import { yieldToEventLoop } from '../train/yieldToEventLoop.ts';
 
 export interface GanOptions {
@@ -151,8 +151,7 @@ export class GanTrainer {
     this.fixedNoise = new Float32Array(fixed * this.latentDim);
     const frng = new Rng((this.seed + FIXED_STREAM) >>> 0);
     for (let i = 0; i < this.fixedNoise.length; i++) this.fixedNoise[i] = frng.normal();
-    const gAct = g.layers[g.layers.length - 1].outputActivation;
-    this.sampleRange = options.sampleRange ?? (gAct === 'sigmoid' ? [0, 1] : [-1, 1]);
+    this.sampleRange = options.sampleRange ?? generatorOutputRange(g.layers);
   }
 
   /** Fills `out` with standard normal latent vectors from the noise stream. */
@@ -389,7 +388,8 @@ export class GanTrainer {
     const z = noise ?? this.fixedNoise;
     const n = z.length / this.latentDim;
     const c = cols ?? Math.ceil(Math.sqrt(n));
-    const r = rows ?? Math.ceil(n / c);
+    // Full rows only by default (10 vectors: 2 rows of 4), so any number of vectors tiles.
+    const r = rows ?? Math.max(1, Math.floor(n / c));
     if (r * c > n) throw new SpecError('sampleGrid', `${r}x${c} tiles need ${r * c} latent vectors, got ${n}`);
     const samples = this.predict(z.subarray(0, r * c * this.latentDim), { training: options.training });
     return tileSamples(samples.data, this.sampleShape, r, c, this.sampleRange, options.separator);

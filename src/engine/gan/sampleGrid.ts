@@ -8,6 +8,23 @@ import { SpecError } from '../errors.ts';
 
 export type SampleRange = readonly [number, number];
 
+/** Layers whose outputs stay within the range of their inputs (shape changes, pooling, dropout, zero padding). */
+const RANGE_PRESERVING = new Set(['reshape', 'flatten', 'dropout', 'upSampling2d', 'zeroPadding2d', 'maxPooling2d', 'averagePooling2d', 'globalAveragePooling2d', 'globalMaxPooling2d']);
+
+/**
+ * The value range of a generator's samples, from its last activation: [0, 1] for sigmoid,
+ * [-1, 1] for tanh and anything else. Layers after it that keep values in range (a reshape
+ * after a tanh, say) are looked through.
+ */
+export function generatorOutputRange(layers: ReadonlyArray<{ type: string; outputActivation?: string }>): [number, number] {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const act = layers[i].outputActivation;
+    if (act !== undefined) return act === 'sigmoid' ? [0, 1] : [-1, 1];
+    if (!RANGE_PRESERVING.has(layers[i].type)) break;
+  }
+  return [-1, 1];
+}
+
 export interface ImageGrid {
   width: number;
   height: number;
