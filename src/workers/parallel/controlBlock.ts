@@ -54,5 +54,17 @@ export function controlInts(threads: number): number {
  * a spinning thread steals the core its partner needs.
  */
 export function waitChange(ctrl: Int32Array, i: number, value: number): void {
+  // Spin briefly first: in training the change usually comes within tens of microseconds
+  // (the other thread's half of a step, the main thread's loss bookkeeping), and waking a
+  // thread parked in Atomics.wait costs about that much again on every step.
+  if (Atomics.load(ctrl, i) !== value) return;
+  const until = performance.now() + SPIN_MS;
+  for (let n = 1; ; n++) {
+    if (Atomics.load(ctrl, i) !== value) return;
+    if ((n & 63) === 0 && performance.now() > until) break;
+  }
   while (Atomics.load(ctrl, i) === value) Atomics.wait(ctrl, i, value);
 }
+
+/** How long a waiting thread spins before it parks. */
+const SPIN_MS = 0.2;
