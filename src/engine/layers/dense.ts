@@ -11,6 +11,7 @@ import { boolean, enumName, fail, positiveInt } from '../model/fields.ts';
 import { describeShape } from '../model/describe.ts';
 import { ACTIVATIONS, ACTIVATION_FLOPS, activationBackward, activationForward, matchActivation, type ActivationName } from './activations.ts';
 import { BaseLayer, Scratch } from './baseLayer.ts';
+import { biasReluForward, reluBackwardBias } from '../kernels/reluEpilogue.ts';
 import { DEFAULT_LAYER_ENV, type LayerEnv, type MatmulKernelSet } from './layerEnv.ts';
 import type { LayerConfigBase, LayerDef } from './layerDef.ts';
 import type { ForwardContext, ParamDecl } from './types.ts';
@@ -102,6 +103,15 @@ export class Dense extends BaseLayer<DenseConfig> {
     const w = this.params[0].value;
     const z = this.z.get(batch * nOut);
     this.kernels.matmulRowsNT(x, w, z, batch, nIn, nOut, 0, batch);
+    this.x = x;
+    this.zView = z;
+    if (this.outputActivation === 'relu') {
+      // Bias and relu in one pass (the conv epilogue; in wasm with the default kernels).
+      const a = this.a.get(batch * nOut);
+      (this.kernels.biasReluForward ?? biasReluForward)(z, a, this.config.useBias ? this.params[1].value : null, batch, nOut);
+      this.aView = a;
+      return a;
+    }
     if (this.config.useBias) {
       const b = this.params[1].value;
       for (let r = 0; r < batch; r++) {
@@ -125,7 +135,13 @@ export class Dense extends BaseLayer<DenseConfig> {
     const nIn = this.inSize;
     const nOut = this.outSize;
     let dz = dy;
-    if (!fromLogits && this.outputActivation !== 'linear') {
+    const gb = this.config.useBias ? this.params[1].grad : null;
+    let biasDone = false;
+    if (!fromLogits && this.outputActivation === 'relu') {
+      dz = this.dz.get(batch * nOut);
+      (this.kernels.reluBackwardBias ?? reluBackwardBias)(this.zView, dy, dz, gb, batch, nOut);
+      biasDone = true;
+    } else if (!fromLogits && this.outputActivation !== 'linear') {
       dz = this.dz.get(batch * nOut);
       activationBackward(this.outputActivation, this.zView, this.aView, dy, dz, batch * nOut, nOut);
     }
@@ -136,8 +152,7 @@ export class Dense extends BaseLayer<DenseConfig> {
     const s = this.dwScratch;
     if (this.kernels.addInto) this.kernels.addInto(gw, s, gw.length);
     else for (let i = 0; i < gw.length; i++) gw[i] += s[i];
-    if (this.config.useBias) {
-      const gb = this.params[1].grad;
+    if (gb !== null && !biasDone) {
       for (let r = 0; r < batch; r++) {
         const o = r * nOut;
         for (let j = 0; j < nOut; j++) gb[j] += dz[o + j];
