@@ -78,24 +78,25 @@ export class Bidirectional extends BaseLayer<BidirectionalConfig> {
   private fwd!: RecurrentDirection;
   private bwd!: RecurrentDirection;
   private readonly env: LayerEnv;
-  private readonly out = new Scratch();
-  private readonly dyF = new Scratch();
-  private readonly dyB = new Scratch();
-  private readonly dx = new Scratch();
+  private readonly out: Scratch;
+  private readonly dyF: Scratch;
+  private readonly dyB: Scratch;
+  private readonly dx: Scratch;
   private yF: Float32Array = new Float32Array(0);
   private yB: Float32Array = new Float32Array(0);
 
   constructor(cfg: BidirectionalConfig, index: number, env: LayerEnv = DEFAULT_LAYER_ENV) {
     super(bidirectionalDef, cfg, index);
     this.env = env;
+    [this.out, this.dyF, this.dyB, this.dx] = [new Scratch(env), new Scratch(env), new Scratch(env), new Scratch(env)];
   }
 
   protected override onAttach(): void {
     const l = this.config.layer;
     const f = this.inputShape[1];
     const seq = l.returnSequences;
-    this.fwd = new RecurrentDirection(l, f, this.env.kernels, l.goBackwards, false);
-    this.bwd = new RecurrentDirection(l, f, this.env.kernels, !l.goBackwards, seq);
+    this.fwd = new RecurrentDirection(l, f, this.env, l.goBackwards, false);
+    this.bwd = new RecurrentDirection(l, f, this.env, !l.goBackwards, seq);
     const per = l.useBias ? 4 : 2;
     this.fwd.bind(cellParams(this.params, 0, l.useBias));
     this.bwd.bind(cellParams(this.params, per, l.useBias));

@@ -5,6 +5,8 @@
  * Kept for backward: activated gates [T·B, 3u] and the recurrent projections [T·B, 3u]
  * (hn is needed for dr). The recurrent-side gradient differs from the input side in the
  * candidate slice (scaled by r), so backward fills a second buffer dGh.
+ * With sigmoid / tanh (the defaults) each step is one call of the fused kernels
+ * (kernels/recurrentGates.ts `gruForward` / `gruBackward`); otherwise the loops below.
  */
 import { Scratch } from './baseLayer.ts';
 import { RecurrentCell } from './recurrentCell.ts';
@@ -12,8 +14,9 @@ import { activateRange, mulDerivative } from './recurrentActivations.ts';
 
 export class GruCell extends RecurrentCell {
   readonly gates = 3;
-  private readonly hpBuf = new Scratch();
-  private readonly dGhBuf = new Scratch();
+  protected readonly fused = this.recAct === 'sigmoid' && this.act === 'tanh';
+  private readonly hpBuf = new Scratch(this.env);
+  private readonly dGhBuf = new Scratch(this.env);
   private hp: Float32Array = new Float32Array(0);
 
   protected runForward(_rec: Float32Array): void {
@@ -24,6 +27,16 @@ export class GruCell extends RecurrentCell {
     const h = this.h;
     const hp = this.hpBuf.get(T * B * gu);
     this.hp = hp;
+    if (this.fused) {
+      const bu = B * u;
+      for (let s = 0; s < T; s++) {
+        const g0 = s * B * gu;
+        const rec = hp.subarray(g0, g0 + B * gu);
+        this.recurrent(s, rec);
+        this.rk.gruForward(g.subarray(g0, g0 + B * gu), rec, this.bih, this.bhh, h.subarray(s * bu, (s + 1) * bu), h.subarray((s + 1) * bu, (s + 2) * bu), B, u);
+      }
+      return;
+    }
     for (let s = 0; s < T; s++) {
       const g0 = s * B * gu;
       const rec = hp.subarray(g0, g0 + B * gu);
@@ -54,10 +67,23 @@ export class GruCell extends RecurrentCell {
     const g = this.gatesV;
     const h = this.h;
     const hp = this.hp;
-    const dGh = this.dGhBuf.get(T * B * gu);
+    // Fused: dGh overwrites the recurrent projections in place (as dGi the gates; see RecurrentCell.backward).
+    const dGh = this.fused ? hp : this.dGhBuf.get(T * B * gu);
     const dhNext = this.dhNextBuf.get(bu);
     const dhRec = this.dhTmpBuf.get(bu);
     dhNext.fill(0);
+    if (this.fused) {
+      // dh = dhSeq + (dhNext + dhRec): the kernel adds the recurrent matmul's part itself.
+      dhRec.fill(0);
+      for (let s = T - 1; s >= 0; s--) {
+        const g0 = s * B * gu;
+        const e = g0 + B * gu;
+        this.rk.gruBackward(g.subarray(g0, e), hp.subarray(g0, e), dGi.subarray(g0, e), dGh.subarray(g0, e),
+          dhSeq.subarray(s * bu, (s + 1) * bu), dhNext, dhRec, h.subarray(s * bu, (s + 1) * bu), B, u);
+        if (s > 0) this.recurrentBack(dGh, s, dhRec);
+      }
+      return dGh;
+    }
     for (let s = T - 1; s >= 0; s--) {
       const g0 = s * B * gu;
       const hPrev = s * bu;

@@ -4,6 +4,8 @@
  *   c' = f ⊙ c + i ⊙ g,  h' = o ⊙ act(c')
  * (σ = recurrentActivation, sigmoid by default; act = activation, tanh by default.)
  * Kept for backward: activated gates [T·B, 4u], cells c [(T+1)·B, u], act(c) [T·B, u].
+ * With sigmoid / tanh (the defaults) each step is one call of the fused kernels
+ * (kernels/recurrentGates.ts `lstmForward` / `lstmBackward`); otherwise the loops below.
  */
 import { Scratch } from './baseLayer.ts';
 import { RecurrentCell } from './recurrentCell.ts';
@@ -11,9 +13,10 @@ import { activateRange, mulDerivative } from './recurrentActivations.ts';
 
 export class LstmCell extends RecurrentCell {
   readonly gates = 4;
-  private readonly cBuf = new Scratch();
-  private readonly tcBuf = new Scratch();
-  private readonly dcBuf = new Scratch();
+  protected readonly fused = this.recAct === 'sigmoid' && this.act === 'tanh';
+  private readonly cBuf = new Scratch(this.env);
+  private readonly tcBuf = new Scratch(this.env);
+  private readonly dcBuf = new Scratch(this.env);
   private c: Float32Array = new Float32Array(0);
   private tc: Float32Array = new Float32Array(0);
 
@@ -28,6 +31,17 @@ export class LstmCell extends RecurrentCell {
     c.fill(0, 0, B * u);
     this.c = c;
     this.tc = tc;
+    if (this.fused) {
+      const bu = B * u;
+      for (let s = 0; s < T; s++) {
+        this.recurrent(s, rec);
+        const cp = s * bu;
+        const cn = cp + bu;
+        this.rk.lstmForward(g.subarray(s * B * gu, (s + 1) * B * gu), rec, this.bih, this.bhh,
+          c.subarray(cp, cn), c.subarray(cn, cn + bu), tc.subarray(cp, cn), h.subarray(cn, cn + bu), B, u);
+      }
+      return;
+    }
     for (let s = 0; s < T; s++) {
       this.recurrent(s, rec);
       const g0 = s * B * gu;
@@ -68,6 +82,17 @@ export class LstmCell extends RecurrentCell {
     const dtc = dcNext.subarray(bu, 2 * bu);
     dhNext.fill(0);
     dcNext.fill(0, 0, bu);
+    if (this.fused) {
+      const dc = dcNext.subarray(0, bu);
+      for (let s = T - 1; s >= 0; s--) {
+        const cp = s * bu;
+        const gs = s * B * gu;
+        this.rk.lstmBackward(g.subarray(gs, gs + B * gu), dG.subarray(gs, gs + B * gu), dhSeq.subarray(cp, cp + bu), dhNext,
+          c.subarray(cp, cp + bu), tc.subarray(cp, cp + bu), dc, B, u);
+        if (s > 0) this.recurrentBack(dG, s, dhNext);
+      }
+      return dG;
+    }
     for (let s = T - 1; s >= 0; s--) {
       const g0 = s * B * gu;
       const cp = s * bu;

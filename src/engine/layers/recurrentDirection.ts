@@ -7,7 +7,7 @@
  * input's timesteps); a single goBackwards layer keeps processing order, as Keras does.
  */
 import { Scratch } from './baseLayer.ts';
-import type { MatmulKernelSet } from './layerEnv.ts';
+import type { LayerEnv } from './layerEnv.ts';
 import type { CellParams, RecurrentCell } from './recurrentCell.ts';
 import type { RecurrentConfig } from './recurrentFields.ts';
 import { GruCell } from './gruCell.ts';
@@ -16,8 +16,8 @@ import { RnnCell } from './rnnCell.ts';
 import { fromTimeMajor, toTimeMajor } from './timeMajor.ts';
 import type { LayerParameter } from './types.ts';
 
-export function createCell(cfg: RecurrentConfig, features: number, kernels: MatmulKernelSet): RecurrentCell {
-  const o = { units: cfg.units, features, activation: cfg.activation, recurrentActivation: cfg.recurrentActivation ?? 'sigmoid', kernels };
+export function createCell(cfg: RecurrentConfig, features: number, env: LayerEnv): RecurrentCell {
+  const o = { units: cfg.units, features, activation: cfg.activation, recurrentActivation: cfg.recurrentActivation ?? 'sigmoid', env };
   switch (cfg.type) {
     case 'simpleRNN': return new RnnCell(o);
     case 'lstm': return new LstmCell(o);
@@ -34,21 +34,22 @@ export function cellParams(params: readonly LayerParameter[], offset: number, us
 
 export class RecurrentDirection {
   private readonly cell: RecurrentCell;
-  private readonly xT = new Scratch();
-  private readonly out = new Scratch();
-  private readonly dhSeq = new Scratch();
+  private readonly xT: Scratch;
+  private readonly out: Scratch;
+  private readonly dhSeq: Scratch;
   private T = 0;
   private B = 0;
 
   constructor(
     private readonly cfg: RecurrentConfig,
     private readonly features: number,
-    kernels: MatmulKernelSet,
+    env: LayerEnv,
     /** Read the input from the last timestep to the first. */
     private readonly reverseInput: boolean,
     private readonly reverseOutput: boolean,
   ) {
-    this.cell = createCell(cfg, features, kernels);
+    this.cell = createCell(cfg, features, env);
+    [this.xT, this.out, this.dhSeq] = [new Scratch(env), new Scratch(env), new Scratch(env)];
   }
 
   bind(p: CellParams): void {

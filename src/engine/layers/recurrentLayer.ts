@@ -12,16 +12,17 @@ import type { ForwardContext } from './types.ts';
 
 export class RecurrentLayer extends BaseLayer<RecurrentConfig> {
   private dir!: RecurrentDirection;
-  private readonly dx = new Scratch();
+  private readonly dx: Scratch;
   private readonly env: LayerEnv;
 
   constructor(def: LayerDef<RecurrentConfig>, cfg: RecurrentConfig, index: number, env: LayerEnv = DEFAULT_LAYER_ENV) {
     super(def, cfg, index);
     this.env = env;
+    this.dx = new Scratch(env);
   }
 
   protected override onAttach(): void {
-    this.dir = new RecurrentDirection(this.config, this.inputShape[1], this.env.kernels, this.config.goBackwards, false);
+    this.dir = new RecurrentDirection(this.config, this.inputShape[1], this.env, this.config.goBackwards, false);
     this.dir.bind(cellParams(this.params, 0, this.config.useBias));
   }
 
