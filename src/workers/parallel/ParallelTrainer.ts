@@ -28,7 +28,7 @@
 import { Worker } from 'node:worker_threads';
 import { defaultWasmKernels, sharedFloat32, type GradientStrategy, type Sequential } from '../../engine/index.ts';
 import {
-  BATCH, CMD, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, START, STATUS, STEP, WEIGHTS, controlInts, helperBase, waitChange,
+  BATCH, CMD, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, START, STATUS, STEP, WEIGHTS, XPTR, controlInts, helperBase, waitChange,
 } from './controlBlock.ts';
 import type { HelperInit, HelperMessage } from './messages.ts';
 import { ParallelTrainingError } from './ParallelTrainingError.ts';
@@ -190,7 +190,12 @@ export class ParallelTrainer implements GradientStrategy {
       Atomics.store(ctrl, helperBase(h) + END, e);
     }
     const [, end0] = partBounds(0, batch, this.threads);
-    this.x.set(x.subarray(end0 * this.xSize, batch * this.xSize), end0 * this.xSize);
+    // Inputs already in the shared wasm memory (fit gathers there) are read in place.
+    if (this.inWasm && defaultWasmKernels().arena.owns(x)) Atomics.store(ctrl, XPTR, x.byteOffset);
+    else {
+      Atomics.store(ctrl, XPTR, 0);
+      this.x.set(x.subarray(end0 * this.xSize, batch * this.xSize), end0 * this.xSize);
+    }
     this.y.set(y.subarray(end0 * this.ySize, batch * this.ySize), end0 * this.ySize);
     if (weights) this.w.set(weights.subarray(end0, batch), end0);
     Atomics.store(ctrl, BATCH, batch);

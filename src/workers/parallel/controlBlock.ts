@@ -8,6 +8,8 @@
  *                 float64 `step` pair) or EXIT
  *   ctrl[BATCH]   rows in the whole batch (the loss divisor)
  *   ctrl[WEIGHTS] 1 when the batch has sample weights in the shared weight buffer
+ *   ctrl[XPTR]    the batch inputs' address in the shared wasm memory when the helpers read
+ *                 them where the caller gathered them, else 0 (they were copied to x)
  *   per helper h (1..threads-1), at helperBase(h):
  *     +START, +END  its rows [start, end) of the batch
  *     +DONE         the generation it finished last (the main thread waits on it)
@@ -19,6 +21,8 @@ export const GEN = 0;
 export const CMD = 1;
 export const BATCH = 2;
 export const WEIGHTS = 3;
+/** Wasm address of the batch's inputs when the helpers read them in place (0: the shared x buffer). */
+export const XPTR = 4;
 
 export const COMPUTE = 0;
 export const EXIT = 1;
@@ -48,15 +52,15 @@ export function controlInts(threads: number): number {
 }
 
 /**
- * Waits until `ctrl[i]` is no longer `value` (Atomics.wait; no spinning). Measured on the
- * shared 2-core machine with a tiny model (bench of the sync alone, 2 rounds per step):
- * no spin 24 us per step, 500 polls 32 us, 4000 polls 97 us, 40000 polls 150-490 us:
- * a spinning thread steals the core its partner needs.
+ * Waits until `ctrl[i]` is no longer `value`: spins up to SPIN_MS, then parks in
+ * Atomics.wait. In training the change usually comes within tens of microseconds (the other
+ * thread's half of a step, the main thread's loss bookkeeping), and waking a parked thread
+ * costs about as much again, twice per step per thread. Measured (MLP, batch 128, 2 threads,
+ * both cores free): no spin 93-97k samples/s, 0.05 ms 94-106k, 0.2 ms 109k. An earlier
+ * measurement on a loaded machine with a tiny model found spinning harmful (a spinning
+ * thread steals the core its partner needs); the spin is kept short for that reason.
  */
 export function waitChange(ctrl: Int32Array, i: number, value: number): void {
-  // Spin briefly first: in training the change usually comes within tens of microseconds
-  // (the other thread's half of a step, the main thread's loss bookkeeping), and waking a
-  // thread parked in Atomics.wait costs about that much again on every step.
   if (Atomics.load(ctrl, i) !== value) return;
   const until = performance.now() + SPIN_MS;
   for (let n = 1; ; n++) {

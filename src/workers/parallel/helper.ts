@@ -10,7 +10,7 @@ import {
   Rng, Sequential, createOptimizer, createWasmKernels, wasmKernelSet, type Optimizer, type Parameter,
 } from '../../engine/index.ts';
 import {
-  BATCH, CMD, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, OK, START, STATUS, STEP, WEIGHTS, helperBase, waitChange,
+  BATCH, CMD, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, OK, START, STATUS, STEP, WEIGHTS, XPTR, helperBase, waitChange,
 } from './controlBlock.ts';
 import type { HelperInit, HelperMessage } from './messages.ts';
 import { partBounds, reduceRange, type AddInto } from './ranges.ts';
@@ -100,7 +100,9 @@ function compute(): void {
   }
   slice.batch = Atomics.load(ctrl, BATCH);
   const w = Atomics.load(ctrl, WEIGHTS) === 1 ? d.w.subarray(start, end) : null;
-  losses[d.index] = replica.computeGradients(d.x.subarray(start * d.xSize, end * d.xSize), d.y.subarray(start * d.ySize, end * d.ySize), n, w, true, slice);
+  const xPtr = Atomics.load(ctrl, XPTR);
+  const x = xPtr !== 0 && wk ? wk.arena.view(xPtr + start * d.xSize * 4, n * d.xSize) : d.x.subarray(start * d.xSize, end * d.xSize);
+  losses[d.index] = replica.computeGradients(x, d.y.subarray(start * d.ySize, end * d.ySize), n, w, true, slice);
   d.out.set(replica.lastOutput.subarray(0, n * d.outSize), start * d.outSize);
 }
 
