@@ -146,12 +146,34 @@ export class Sequential {
     return new Sequential(normalized, seed, options.kernels ?? WASM_KERNELS, options.storage, options.allocate);
   }
 
+  /**
+   * Registers an update of the weights still running on another thread (a data-parallel
+   * optimizer step that overlaps the next batch's preparation): `wait` blocks until it is
+   * done. Every method that reads or writes the weights (forward, weights and checkpoint
+   * I/O, `params`, `storage`) calls it first; pass null once it has completed.
+   */
+  setPendingUpdate(wait: (() => void) | null): void {
+    this.pendingUpdate = wait;
+  }
+
+  /** Waits for a pending update of the weights (see setPendingUpdate); a no-op otherwise. */
+  settle(): void {
+    const wait = this.pendingUpdate;
+    if (wait === null) return;
+    this.pendingUpdate = null;
+    wait();
+  }
+
+  private pendingUpdate: (() => void) | null = null;
+
   /** The flat SharedArrayBuffer-backed storage (weights, gradients, buffers), for other threads. */
   get storage(): { values: Float32Array; grads: Float32Array; bufferValues: Float32Array } {
+    this.settle();
     return { values: this.store.values, grads: this.store.grads, bufferValues: this.store.bufferValues };
   }
 
   get params(): readonly LayerParameter[] {
+    this.settle();
     return this.store.params;
   }
 
@@ -209,6 +231,7 @@ export class Sequential {
 
   /** Runs the layers on a batch of `batch` samples. The result is reused by the next call. */
   forward(x: Float32Array, batch: number, training: boolean): Float32Array {
+    this.settle();
     const ctx: ForwardContext = { training, rng: this.trainRng };
     let h = x;
     for (const layer of this.layers) h = layer.forward(h, batch, ctx);
@@ -218,6 +241,7 @@ export class Sequential {
 
   /** Penalty of every regularised parameter; with `addGrads`, also accumulates its gradient. */
   regularizationPenalty(addGrads = false): number {
+    this.settle();
     let total = 0;
     for (const p of this.store.params) {
       if (!p.regularizer) continue;
@@ -332,6 +356,7 @@ export class Sequential {
    * collected. The model (and every view of its weights) must not be used afterwards.
    */
   dispose(): void {
+    this.settle();
     if (!this.memory) return;
     forget(this.memory);
     this.memory.releaseAll();
@@ -339,6 +364,7 @@ export class Sequential {
 
   /** A copy of all trainable weights and buffers, flat, in parameter order. */
   getWeights(): Float32Array {
+    this.settle();
     const out = new Float32Array(this.store.values.length + this.store.bufferValues.length);
     out.set(this.store.values);
     out.set(this.store.bufferValues, this.store.values.length);
@@ -346,6 +372,7 @@ export class Sequential {
   }
 
   setWeights(w: Float32Array): void {
+    this.settle();
     const n = this.store.values.length;
     if (w.length !== n + this.store.bufferValues.length) {
       throw new ModelStateError(`setWeights: expected ${n + this.store.bufferValues.length} values, got ${w.length}`);
@@ -356,16 +383,19 @@ export class Sequential {
 
   /** Weights as safetensors (`layers.<i>.weight` [out,in], `layers.<i>.bias`), loadable by `nn.Module.load_state_dict`. */
   saveWeights(): Uint8Array {
+    this.settle();
     return encodeWeights(this.store.params, this.store.buffers);
   }
 
   /** Loads weights saved by `saveWeights` (or a checkpoint); throws WeightsMismatchError naming the tensor and both shapes. */
   loadWeights(bytes: Uint8Array): void {
+    this.settle();
     loadWeightsInto(bytes, this.store.params, this.store.buffers);
   }
 
   /** Weights + optimizer state + RNG state + epoch/step: resuming from it is bit-identical to not stopping. */
   saveCheckpoint(): Uint8Array {
+    this.settle();
     const { optimizer } = this.requireCompiled();
     return encodeCheckpoint({
       params: this.store.params,
@@ -383,6 +413,7 @@ export class Sequential {
    * `fit` continues where it stopped (its `initialEpoch` defaults to the checkpoint's epoch).
    */
   loadCheckpoint(bytes: Uint8Array): void {
+    this.settle();
     const { optimizer } = this.requireCompiled();
     const c = decodeCheckpoint(bytes, this.store.params, this.store.buffers);
     if (c.optimizer.type !== optimizer.type) {

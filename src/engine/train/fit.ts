@@ -204,6 +204,7 @@ export async function fitModel(model: FitHost & { readonly lastOutput: Float32Ar
     lastYield = performance.now();
   }
   model.releaseScratch(xb);
+  model.settle(); // the last step's update may still be running on another thread
   await run(callbacks, (c) => c.onTrainEnd?.(lastLogs));
   return history;
 }

@@ -25,6 +25,8 @@ export interface FitHost {
   regularizationPenalty(addGrads?: boolean): number;
   getWeights(): Float32Array;
   setWeights(w: Float32Array): void;
+  /** Waits for a weight update still running on another thread (a no-op when none). */
+  settle(): void;
   /** A batch buffer where the model's kernels read it in place, and its release. */
   allocateScratch(n: number): Float32Array;
   releaseScratch(x: Float32Array): void;

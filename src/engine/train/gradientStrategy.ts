@@ -14,7 +14,8 @@ export interface GradientStrategy {
   readonly lastOutput: Float32Array;
   /**
    * When present, trainStep calls it instead of `optimizer.step(params)` after a finite
-   * loss (e.g. to finish the gradient reduction and update the weights in parallel).
+   * loss (e.g. to finish the gradient reduction and update the weights in parallel). It may
+   * return before the update is done if it registers the wait with `model.setPendingUpdate`.
    */
   step?(): void;
 }

@@ -13,7 +13,7 @@ import {
   BATCH, CMD, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, OK, START, STATUS, STEP, WEIGHTS, XPTR, helperBase, waitChange,
 } from './controlBlock.ts';
 import type { HelperInit, HelperMessage } from './messages.ts';
-import { partBounds, reduceRange, type AddInto } from './ranges.ts';
+import { reduceRange, type AddInto } from './ranges.ts';
 import { replicaStreamSeed } from './replicaStream.ts';
 
 const init = workerData as HelperInit;
@@ -71,8 +71,6 @@ const base = helperBase(d.index);
 const encoder = new TextEncoder();
 const slice = { batch: 0, regularize: false };
 const ownGrads = d.grads[d.index];
-const total = d.values.length;
-const [pFrom, pTo] = partBounds(d.index, total, d.threads);
 let seen = Atomics.load(ctrl, GEN);
 let commands = 0;
 let exiting = false;
@@ -107,8 +105,11 @@ function compute(): void {
 }
 
 function step(): void {
-  reduceRange(d.grads, pFrom, pTo, add);
-  optimizer?.updateRange?.(params, stepArgs[0], stepArgs[1], pFrom, pTo);
+  // This helper's share of the parameters, set by the main thread for each step.
+  const from = Atomics.load(ctrl, base + START);
+  const to = Atomics.load(ctrl, base + END);
+  reduceRange(d.grads, from, to, add);
+  optimizer?.updateRange?.(params, stepArgs[0], stepArgs[1], from, to);
 }
 
 for (;;) {
