@@ -16,6 +16,7 @@ import { poolFunctions } from './poolWat.ts';
 
 /** f32x4 and scalar forms of the same expression, written once. */
 export interface Ops {
+  readonly kind: 'vec' | 'scalar';
   load(addr: string): string;
   store(addr: string, v: string): string;
   splat(name: string): string;
@@ -23,16 +24,21 @@ export interface Ops {
   sqrt(a: string): string;
 }
 
-export const vec: Ops = {
-  load: (a) => `(v128.load (${a}))`,
-  store: (a, v) => `(v128.store (${a}) ${v})`,
+/** The f32x4 forms, reading and writing `offset` bytes past each address (for unrolled loops). */
+export const vecAt = (offset: number): Ops => ({
+  kind: 'vec',
+  load: (a) => `(v128.load offset=${offset} (${a}))`,
+  store: (a, v) => `(v128.store offset=${offset} (${a}) ${v})`,
   splat: (n) => `(local.get $${n}4)`,
   op: (name, a, b) => `(f32x4.${name} ${a} ${b})`,
   sqrt: (a) => `(f32x4.sqrt ${a})`,
-};
+});
+
+export const vec: Ops = vecAt(0);
 
 // pmin(a, b) = b < a ? b : a and pmax(a, b) = a < b ? b : a, as f32x4.pmin/pmax define them.
 export const scalar: Ops = {
+  kind: 'scalar',
   load: (a) => `(f32.load (${a}))`,
   store: (a, v) => `(f32.store (${a}) ${v})`,
   splat: (n) => `(local.get $${n})`,
@@ -47,11 +53,13 @@ export const scalar: Ops = {
 export const at = (ptr: string): string => `i32.add (local.get $${ptr}) (local.get $i)`;
 
 /**
- * A loop over elements: `body(ops)` for 4 lanes while 4 remain, then for 1. `$i` is the
+ * A loop over elements: `body(ops)` for 4·unroll lanes while that many remain (one
+ * iteration holding `unroll` independent vector bodies: Adam measured 1.25 -> 0.84 ns per
+ * element with 2, no better with 4), then for 4 lanes, then for 1. `$i` is the
  * byte offset, `$end` the end (n*4). Each f32 parameter `$x` also exists splatted as `$x4`;
  * each name in `locals` exists as f32 `$x` and v128 `$xv`; `prelude` runs before the splats.
  */
-export function loop(name: string, params: string, f32Params: string[], body: (o: Ops) => string[], locals: string[] = [], prelude: string[] = []): string {
+export function loop(name: string, params: string, f32Params: string[], body: (o: Ops) => string[], locals: string[] = [], prelude: string[] = [], unroll = 1): string {
   const splats = f32Params.map((p) => `(local.set $${p}4 (f32x4.splat (local.get $${p})))`);
   return [
     `(func (export "${name}") ${params}`,
@@ -62,6 +70,15 @@ export function loop(name: string, params: string, f32Params: string[], body: (o
     ...splats.map((s) => `  ${s}`),
     '  (local.set $end (i32.shl (local.get $n) (i32.const 2)))',
     '  (local.set $end4 (i32.and (local.get $end) (i32.const -16)))',
+    ...(unroll > 1
+      ? [
+        `  (block $udone (loop $u`,
+        `    (br_if $udone (i32.gt_u (i32.add (local.get $i) (i32.const ${16 * unroll})) (local.get $end4)))`,
+        ...Array.from({ length: unroll }, (_, k) => body(vecAt(16 * k))).flat().map((l) => `    ${l}`),
+        `    (local.set $i (i32.add (local.get $i) (i32.const ${16 * unroll})))`,
+        '    (br $u)))',
+      ]
+      : []),
     '  (block $vdone (loop $v',
     '    (br_if $vdone (i32.ge_u (local.get $i) (local.get $end4)))',
     ...body(vec).map((l) => `    ${l}`),
@@ -77,7 +94,7 @@ export function loop(name: string, params: string, f32Params: string[], body: (o
 }
 
 /** Local names for the vector or scalar pass. */
-export const L = (o: Ops, name: string): string => (o === vec ? `$${name}v` : `$${name}`);
+export const L = (o: Ops, name: string): string => (o.kind === 'vec' ? `$${name}v` : `$${name}`);
 export const get = (o: Ops, name: string): string => `(local.get ${L(o, name)})`;
 export const set = (o: Ops, name: string, v: string): string => `(local.set ${L(o, name)} ${v})`;
 
@@ -106,14 +123,14 @@ function adam(): string {
       o.store(at('w'), o.op('sub', get(o, 'wi'), o.op('mul', s('stepSize'), o.op('div', get(o, 'mi'), o.op('add', o.op('mul', o.sqrt(get(o, 'vi')), s('rbc2')), s('eps')))))),
     ];
   };
-  return loop('adam', params, fs, body, ['gi', 'wi', 'mi', 'vi'], ['(local.set $nclip (f32.neg (local.get $clip)))']);
+  return loop('adam', params, fs, body, ['gi', 'wi', 'mi', 'vi'], ['(local.set $nclip (f32.neg (local.get $clip)))'], 2);
 }
 
 /** addInto(dst, src, n): dst += src. */
 function addInto(): string {
   return loop('addInto', '(param $dst i32) (param $src i32) (param $n i32)', [], (o) => [
     o.store(at('dst'), o.op('add', o.load(at('dst')), o.load(at('src')))),
-  ]);
+  ], [], [], 2);
 }
 
 /**
@@ -150,8 +167,8 @@ function rowLoop(name: string, params: string, body: (o: Ops) => string[], local
 }
 
 const atChannel = (ptr: string): string => `i32.add (local.get $${ptr}) (local.get $j)`;
-const zero = (o: Ops): string => (o === vec ? '(v128.const i32x4 0 0 0 0)' : '(f32.const 0)');
-const max = (o: Ops, a: string, b: string): string => (o === vec ? `(f32x4.max ${a} ${b})` : `(f32.max ${a} ${b})`);
+const zero = (o: Ops): string => (o.kind === 'vec' ? '(v128.const i32x4 0 0 0 0)' : '(f32.const 0)');
+const max = (o: Ops, a: string, b: string): string => (o.kind === 'vec' ? `(f32x4.max ${a} ${b})` : `(f32.max ${a} ${b})`);
 
 /**
  * biasRelu(z, a, bias, rows, f): z[r, j] += bias[j]; a = max(z, 0) (relu: NaN stays NaN,
@@ -178,7 +195,7 @@ function relu(): string {
  * when withBias, biasGrad[j] += dz[r, j] row after row. Reference: ../reluEpilogue.ts.
  */
 function reluBackwardBias(): string {
-  const mask = (o: Ops, z: string, dy: string): string => (o === vec
+  const mask = (o: Ops, z: string, dy: string): string => (o.kind === 'vec'
     ? `(f32x4.add (v128.and ${dy} (f32x4.gt ${z} (v128.const i32x4 0 0 0 0))) (v128.const i32x4 0 0 0 0))`
     : `(f32.add (select ${dy} (f32.const 0) (f32.gt ${z} (f32.const 0))) (f32.const 0))`);
   return rowLoop('reluBackwardBias', '(param $z i32) (param $dy i32) (param $dz i32) (param $bg i32) (param $rows i32) (param $f i32) (param $withBias i32)', (o) => [
