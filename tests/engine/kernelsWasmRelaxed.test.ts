@@ -15,8 +15,8 @@ import { VARIANTS, checkShape } from './kernelsWasmHelpers.ts';
 
 if (relaxedSimdSupported()) {
   const relaxed = createWasmKernels({ relaxed: true });
-  const { matmulRows, matmulRowsNT, matmulRowsTN, matmulRowsTT } = relaxed;
-  runKernelSuite('wasm relaxed SIMD kernels', { ...plainKernels, matmulRows, matmulRowsNT, matmulRowsTN, matmulRowsTT });
+  const { matmulRows, matmulRowsNT, matmulRowsTN, matmulRowsTT, matmulRowsTNAcc } = relaxed;
+  runKernelSuite('wasm relaxed SIMD kernels', { ...plainKernels, matmulRows, matmulRowsNT, matmulRowsTN, matmulRowsTT, matmulRowsTNAcc });
   test('wasm relaxed: larger odd sizes and small blocks', () => {
     const rng = new Rng(11);
     const small = createWasmKernels({ relaxed: true, kc: 7, mc: 4, nc: 16 });

@@ -14,6 +14,7 @@ export interface KernelSet {
   matmulRowsNT: MatmulKernel;
   matmulRowsTN: MatmulKernel;
   matmulRowsTT: MatmulKernel;
+  matmulRowsTNAcc: MatmulKernel;
   unaryRange: (op: UnaryOp, a: Float32Array, out: Float32Array, start: number, end: number) => void;
   binaryRange: (op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, start: number, end: number) => void;
   sumAxisRange: (a: Float32Array, out: Float32Array, len: number, inner: number, s: number, e: number) => void;
@@ -70,6 +71,28 @@ export function runKernelSuite(label: string, kernels: KernelSet): void {
       }
     });
   }
+
+  test(`${label}: matmulRowsTNAcc adds aᵀ·b onto out, only on its rows`, () => {
+    const rng = new Rng(6);
+    for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [17, 300, 13], [8, 33, 6], [2, 0, 3], [5, 600, 40]]) {
+      const a = rand(k * m, rng);
+      const b = rand(k * n, rng);
+      const base = rand(m * n, rng);
+      const prod = reference(a, b, m, k, n, true, false);
+      const want = Float64Array.from(prod, (v, i) => v + base[i]);
+      const out = base.slice();
+      kernels.matmulRowsTNAcc(a, b, out, m, k, n, 0, m);
+      assertClose(out, want, `matmulRowsTNAcc ${m}x${k}x${n}`, 1e-5, 1e-5);
+      if (m >= 3) {
+        const part = base.slice();
+        kernels.matmulRowsTNAcc(a, b, part, m, k, n, 1, m - 1);
+        for (let j = 0; j < n; j++) {
+          assert.equal(part[j], base[j], 'row 0 outside the range is untouched');
+          assert.equal(part[(m - 1) * n + j], base[(m - 1) * n + j], 'the last row outside the range is untouched');
+        }
+      }
+    }
+  });
 
   test(`${label}: elementwise and reduction kernels`, () => {
     const rng = new Rng(9);

@@ -1,4 +1,4 @@
-export { matmulRows, matmulRowsNT, matmulRowsTN, matmulRowsTT } from './matmul.ts';
+export { matmulRows, matmulRowsNT, matmulRowsTN, matmulRowsTNAcc, matmulRowsTT } from './matmul.ts';
 export type { MatmulKernel } from './matmul.ts';
 export { unaryRange, binaryRange, binaryRows, whereRows } from './elementwise.ts';
 export type { UnaryOp, BinaryOp } from './elementwise.ts';

@@ -118,13 +118,28 @@ export function matmulRowsTN(
   a: Float32Array, b: Float32Array, out: Float32Array,
   m: number, k: number, n: number, rowStart: number, rowEnd: number,
 ): void {
+  tn(a, b, out, m, k, n, rowStart, rowEnd, false);
+}
+
+/** out[m,n] += a[k,m]ᵀ · b[k,n]: matmulRowsTN adding onto `out` (e.g. a weight gradient accumulated in place). */
+export function matmulRowsTNAcc(
+  a: Float32Array, b: Float32Array, out: Float32Array,
+  m: number, k: number, n: number, rowStart: number, rowEnd: number,
+): void {
+  tn(a, b, out, m, k, n, rowStart, rowEnd, true);
+}
+
+function tn(
+  a: Float32Array, b: Float32Array, out: Float32Array,
+  m: number, k: number, n: number, rowStart: number, rowEnd: number, accumulate: boolean,
+): void {
   let i = rowStart;
   for (; i + 3 < rowEnd; i += 4) {
     const o0 = i * n;
     const o1 = o0 + n;
     const o2 = o1 + n;
     const o3 = o2 + n;
-    out.fill(0, o0, o3 + n);
+    if (!accumulate) out.fill(0, o0, o3 + n);
     for (let p = 0; p < k; p++) {
       const ap = p * m + i;
       const v0 = a[ap];
@@ -143,7 +158,7 @@ export function matmulRowsTN(
   }
   for (; i < rowEnd; i++) {
     const oi = i * n;
-    out.fill(0, oi, oi + n);
+    if (!accumulate) out.fill(0, oi, oi + n);
     for (let p = 0; p < k; p++) {
       const av = a[p * m + i];
       const bp = p * n;

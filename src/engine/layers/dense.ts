@@ -93,10 +93,6 @@ export class Dense extends BaseLayer<DenseConfig> {
     return this.zView;
   }
 
-  protected override onAttach(): void {
-    this.dwScratch = this.allocate(this.outSize * this.inSize);
-  }
-
   forward(x: Float32Array, batch: number, _ctx: ForwardContext): Float32Array {
     const nIn = this.inSize;
     const nOut = this.outSize;
@@ -147,11 +143,15 @@ export class Dense extends BaseLayer<DenseConfig> {
     }
     // dW[out,in] += dz[batch,out]^T @ x[batch,in]
     const w = this.params[0];
-    this.kernels.matmulRowsTN(dz, this.x, this.dwScratch, nOut, batch, nIn, 0, nOut);
     const gw = w.grad;
-    const s = this.dwScratch;
-    if (this.kernels.addInto) this.kernels.addInto(gw, s, gw.length);
-    else for (let i = 0; i < gw.length; i++) gw[i] += s[i];
+    if (this.kernels.matmulRowsTNAcc) this.kernels.matmulRowsTNAcc(dz, this.x, gw, nOut, batch, nIn, 0, nOut);
+    else {
+      if (this.dwScratch.length !== gw.length) this.dwScratch = this.allocate(gw.length);
+      const s = this.dwScratch;
+      this.kernels.matmulRowsTN(dz, this.x, s, nOut, batch, nIn, 0, nOut);
+      if (this.kernels.addInto) this.kernels.addInto(gw, s, gw.length);
+      else for (let i = 0; i < gw.length; i++) gw[i] += s[i];
+    }
     if (gb !== null && !biasDone) {
       for (let r = 0; r < batch; r++) {
         const o = r * nOut;

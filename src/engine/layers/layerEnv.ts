@@ -18,6 +18,8 @@ export interface MatmulKernelSet {
   readonly matmulRowsNT: MatmulKernel;
   /** out[m,n] = a[k,m]ᵀ · b[k,n] */
   readonly matmulRowsTN: MatmulKernel;
+  /** out[m,n] += a[k,m]ᵀ · b[k,n] (default: matmulRowsTN into a scratch, then added). */
+  readonly matmulRowsTNAcc?: MatmulKernel;
   /** dst[i] += src[i] for i < n (default: a plain loop). */
   readonly addInto?: (dst: Float32Array, src: Float32Array, n: number) => void;
   /** Conv bias + relu epilogues (default: ../kernels/reluEpilogue.ts, the references they must equal). */

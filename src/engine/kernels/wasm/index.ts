@@ -3,7 +3,7 @@
  * wasm (one instance per thread, created on first use), every other kernel is the plain
  * TypeScript one, so the same conformance suite runs on both sets.
  */
-import { matmulRows, matmulRowsNT, matmulRowsTN, matmulRowsTT } from '../matmul.ts';
+import { matmulRows, matmulRowsNT, matmulRowsTN, matmulRowsTNAcc, matmulRowsTT } from '../matmul.ts';
 import type { MatmulKernel } from '../matmul.ts';
 import { binaryRange, binaryRows, unaryRange, whereRows } from '../elementwise.ts';
 import { argmaxAxisRange, maxAxisRange, sumAxisRange } from '../reduce.ts';
@@ -53,12 +53,12 @@ const lazyRecurrent: RecurrentKernels = {
   colSum: (...a) => defaultRecurrent().colSum(...a),
 };
 
-const lazy = (name: 'matmulRows' | 'matmulRowsNT' | 'matmulRowsTN' | 'matmulRowsTT'): MatmulKernel =>
+const lazy = (name: 'matmulRows' | 'matmulRowsNT' | 'matmulRowsTN' | 'matmulRowsTT' | 'matmulRowsTNAcc'): MatmulKernel =>
   (a, b, out, m, k, n, rowStart, rowEnd) => defaultWasmKernels()[name](a, b, out, m, k, n, rowStart, rowEnd);
 
 /** The plain kernel set, for choosing between the two by name. */
 export const plainKernels = {
-  matmulRows, matmulRowsNT, matmulRowsTN, matmulRowsTT,
+  matmulRows, matmulRowsNT, matmulRowsTN, matmulRowsTT, matmulRowsTNAcc,
   unaryRange, binaryRange, binaryRows, whereRows,
   sumAxisRange, maxAxisRange, argmaxAxisRange, gatherRows, scatterRows, erf,
 };
@@ -75,6 +75,7 @@ export function wasmKernelSet(wk: WasmMatmulKernels): typeof kernels {
     matmulRowsNT: wk.matmulRowsNT,
     matmulRowsTN: wk.matmulRowsTN,
     matmulRowsTT: wk.matmulRowsTT,
+    matmulRowsTNAcc: wk.matmulRowsTNAcc,
     adam: wk.adam,
     addInto: wk.addInto,
     biasReluForward: wk.biasReluForward,
@@ -100,6 +101,7 @@ export const kernels: typeof plainKernels & Required<Pick<MatmulKernelSet, 'adam
   matmulRowsNT: lazy('matmulRowsNT'),
   matmulRowsTN: lazy('matmulRowsTN'),
   matmulRowsTT: lazy('matmulRowsTT'),
+  matmulRowsTNAcc: lazy('matmulRowsTNAcc'),
   adam: (w, g, m, v, from, to, k) => defaultWasmKernels().adam(w, g, m, v, from, to, k),
   addInto: (dst, src, n) => defaultWasmKernels().addInto(dst, src, n),
   biasReluForward: (z, a, bias, rows, f) => defaultWasmKernels().biasReluForward(z, a, bias, rows, f),

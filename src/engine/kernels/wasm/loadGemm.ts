@@ -14,7 +14,7 @@ export interface GemmExports {
     b: number, brs: number, bcs: number,
     c: number, ldc: number,
     m: number, k: number, n: number,
-    work: number, kcBlock: number, mcBlock: number, ncBlock: number,
+    work: number, kcBlock: number, mcBlock: number, ncBlock: number, accumulate: number,
   ): void;
 }
 

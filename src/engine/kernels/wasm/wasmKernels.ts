@@ -29,6 +29,8 @@ export interface WasmMatmulKernels {
   readonly matmulRowsNT: MatmulKernel;
   readonly matmulRowsTN: MatmulKernel;
   readonly matmulRowsTT: MatmulKernel;
+  /** out += aᵀ·b (the accumulating TN product, for gradients summed in place). */
+  readonly matmulRowsTNAcc: MatmulKernel;
   /** Adam over views in this memory in WebAssembly SIMD (others: the plain `adamRange`); same results. */
   readonly adam: AdamKernel;
   /** dst[i] += src[i] for i < n (in wasm when both live in this memory). */
@@ -73,7 +75,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmMatmulKe
   }
 
   function run(
-    ta: boolean, tb: boolean,
+    ta: boolean, tb: boolean, acc: boolean,
     a: Float32Array, b: Float32Array, out: Float32Array,
     m: number, k: number, n: number, r0: number, r1: number,
   ): void {
@@ -103,11 +105,12 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmMatmulKe
       free += bLen * 4;
     }
     const cPtr = ownC ? out.byteOffset + r0 * n * 4 : free;
+    if (acc && !ownC) heap.set(out.subarray(r0 * n, r1 * n), cPtr >> 2);
     gemm(
       aPtr, ta ? 4 : 4 * k, ta ? 4 * m : 4,
       bPtr, tb ? 4 : 4 * n, tb ? 4 * k : 4,
       cPtr, 4 * n, rows, k, n,
-      work, KC, MC, NC,
+      work, KC, MC, NC, acc ? 1 : 0,
     );
     if (!ownC) out.set(heap.subarray(cPtr >> 2, (cPtr >> 2) + rows * n), r0 * n);
   }
@@ -168,10 +171,11 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmMatmulKe
     col2imRange: col2im,
     biasReluForward: biasRelu,
     reluBackwardBias: reluBack,
-    matmulRows: (a, b, out, m, k, n, r0, r1) => run(false, false, a, b, out, m, k, n, r0, r1),
-    matmulRowsNT: (a, b, out, m, k, n, r0, r1) => run(false, true, a, b, out, m, k, n, r0, r1),
-    matmulRowsTN: (a, b, out, m, k, n, r0, r1) => run(true, false, a, b, out, m, k, n, r0, r1),
-    matmulRowsTT: (a, b, out, m, k, n, r0, r1) => run(true, true, a, b, out, m, k, n, r0, r1),
+    matmulRows: (a, b, out, m, k, n, r0, r1) => run(false, false, false, a, b, out, m, k, n, r0, r1),
+    matmulRowsNT: (a, b, out, m, k, n, r0, r1) => run(false, true, false, a, b, out, m, k, n, r0, r1),
+    matmulRowsTN: (a, b, out, m, k, n, r0, r1) => run(true, false, false, a, b, out, m, k, n, r0, r1),
+    matmulRowsTT: (a, b, out, m, k, n, r0, r1) => run(true, true, false, a, b, out, m, k, n, r0, r1),
+    matmulRowsTNAcc: (a, b, out, m, k, n, r0, r1) => run(true, false, true, a, b, out, m, k, n, r0, r1),
     arena,
     relaxed: inst.relaxed,
     instance: inst,
