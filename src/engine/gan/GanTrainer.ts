@@ -113,8 +113,8 @@ export class GanTrainer {
   private resumed = false;
   private readonly dSigmoid: boolean;
   private readonly dOutSize: number;
-  private dGrad = new Float32Array(0);
-  private zBuf = new Float32Array(0);
+  private dGrad: Float32Array = new Float32Array(0);
+  private zBuf: Float32Array = new Float32Array(0);
   private fitting = false;
 
   constructor(options: GanOptions) {
@@ -144,6 +144,9 @@ export class GanTrainer {
     if (!Number.isInteger(this.dSteps) || this.dSteps < 1) throw new SpecError('dSteps', `must be a positive integer, got ${this.dSteps}`);
     this.generatorOptimizer = createOptimizer(options.generatorOptimizer ?? DEFAULT_OPTIMIZER, 'generatorOptimizer');
     this.discriminatorOptimizer = createOptimizer(options.discriminatorOptimizer ?? DEFAULT_OPTIMIZER, 'discriminatorOptimizer');
+    // Each optimizer's slots in its network's memory, and its fast update loop.
+    this.generatorOptimizer.useKernels?.(g.optimizerKernels());
+    this.discriminatorOptimizer.useKernels?.(d.optimizerKernels());
     this.shuffleRng = new Rng((this.seed + SHUFFLE_STREAM) >>> 0);
     this.noiseRng = new Rng((this.seed + NOISE_STREAM) >>> 0);
     const fixed = options.fixedSamples ?? 64;
@@ -154,17 +157,23 @@ export class GanTrainer {
     this.sampleRange = options.sampleRange ?? generatorOutputRange(g.layers);
   }
 
+  /** A larger buffer in `net`'s memory (where its kernels read it in place) in place of `old`. */
+  private regrow(net: Sequential, old: Float32Array, n: number): Float32Array {
+    if (old.length > 0) net.releaseScratch(old);
+    return net.allocateScratch(n);
+  }
+
   /** Fills `out` with standard normal latent vectors from the noise stream. */
   private noise(n: number): Float32Array {
     const len = n * this.latentDim;
-    if (this.zBuf.length < len) this.zBuf = new Float32Array(len);
+    if (this.zBuf.length < len) this.zBuf = this.regrow(this.generator, this.zBuf, len);
     const z = this.zBuf.subarray(0, len);
     for (let i = 0; i < len; i++) z[i] = this.noiseRng.normal();
     return z;
   }
 
   private grad(n: number): Float32Array {
-    if (this.dGrad.length < n) this.dGrad = new Float32Array(n);
+    if (this.dGrad.length < n) this.dGrad = this.regrow(this.discriminator, this.dGrad, n);
     return this.dGrad.subarray(0, n);
   }
 
@@ -304,7 +313,7 @@ export class GanTrainer {
     this.resumed = false;
     const rng = this.shuffleRng;
     const order = new Int32Array(n);
-    const xb = new Float32Array(perStep * x.size);
+    const xb = this.discriminator.allocateScratch(perStep * x.size);
     const history: GanHistory = { epoch: [], history: {}, stopReason: 'completed' };
     let lastYield = performance.now();
     this.stopTraining = false;
@@ -353,6 +362,7 @@ export class GanTrainer {
       await yieldToEventLoop();
       lastYield = performance.now();
     }
+    this.discriminator.releaseScratch(xb);
     return history;
   }
 

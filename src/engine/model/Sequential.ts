@@ -19,7 +19,7 @@ import { kernels as WASM_KERNELS } from '../kernels/wasm/index.ts';
 import type { ForwardContext, Layer, LayerBuffer, LayerParameter } from '../layers/types.ts';
 import { Scratch, sizeOfShape } from '../layers/baseLayer.ts';
 import { createOptimizer } from '../optim/createOptimizer.ts';
-import type { Optimizer } from '../optim/types.ts';
+import type { Optimizer, OptimizerKernels } from '../optim/types.ts';
 import { applyRegularizer, regularizerPenalty } from '../regularizers/regularizers.ts';
 import { Rng, type RngState } from '../rng.ts';
 import type { History, Logs } from '../train/callbacks.ts';
@@ -203,10 +203,7 @@ export class Sequential {
     const opt = options.optimizer;
     this.optimizer = isOptimizer(opt) ? opt : createOptimizer(opt, 'optimizer');
     this.optimizerConfig = isOptimizer(opt) ? null : opt;
-    this.optimizer.useKernels?.({
-      ...(this.kernels.adam ? { adam: this.kernels.adam } : {}),
-      ...(this.memory ? { allocate: this.memory.allocate } : {}),
-    });
+    this.optimizer.useKernels?.(this.optimizerKernels());
     if (typeof options.loss !== 'string') throw new SpecError('loss', `must be a loss name; valid: ${LOSSES.join(', ')}`);
     const loss = matchLoss(options.loss);
     if (loss === undefined) throw new SpecError('loss', `unknown loss ${JSON.stringify(options.loss)}; valid: ${LOSSES.join(', ')}`);
@@ -340,6 +337,14 @@ export class Sequential {
   predict(x: DataInput, options: { batchSize?: number } = {}): TensorLike & { data: Float32Array } {
     const d: Dataset = toDataset(x, 'x');
     return { data: predictDataset(this, d, options.batchSize ?? 32), shape: [d.count, ...this.outputShape] };
+  }
+
+  /** What an optimizer of this model's weights should use: its kernels' update loops and its memory for slots. */
+  optimizerKernels(): OptimizerKernels {
+    return {
+      ...(this.kernels.adam ? { adam: this.kernels.adam } : {}),
+      ...(this.memory ? { allocate: this.memory.allocate } : {}),
+    };
   }
 
   /** `n` zeroed floats where this model's kernels use them in place (e.g. a batch buffer); give back with `releaseScratch`. */
