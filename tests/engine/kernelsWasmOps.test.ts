@@ -11,6 +11,7 @@ import { Rng } from '../../src/engine/index.ts';
 import { biasReluForward, reluBackwardBias } from '../../src/engine/kernels/reluEpilogue.ts';
 import { col2imRange, im2colRange, type ConvGeometry } from '../../src/engine/kernels/im2col.ts';
 import { maxPoolBackward, maxPoolForward } from '../../src/engine/kernels/maxPool.ts';
+import { activationBackward, activationForward } from '../../src/engine/layers/activations.ts';
 
 const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
@@ -185,5 +186,34 @@ test('wasm max pooling equals the reference: values, winner indices (first maxim
     maxPoolBackward(dy.slice(), argRef, dxRef, nOut, nIn);
     wk.maxPoolBackward(dy, argW, dxW, nOut, nIn);
     assert.deepEqual(bits(dxW), bits(dxRef), `backward, geometry ${gi}`);
+  }
+});
+
+test('wasm relu / leakyRelu forward and gradient equal layers/activations.ts bit for bit', () => {
+  const wk = createWasmKernels();
+  const rng = new Rng(13);
+  for (const n of [1, 5, 8, 37, 1000]) {
+    const x = wk.arena.alloc(n);
+    const dy = wk.arena.alloc(n);
+    for (let i = 0; i < n; i++) {
+      x[i] = rng.float() * 2 - 1;
+      dy[i] = rng.float() - 0.5;
+    }
+    const specials = [Number.NaN, -0, 0, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, 1e-40, -1e-40];
+    specials.forEach((v, i) => {
+      if (i < n) x[i] = v;
+    });
+    if (n > 2) dy[2] = -0;
+    for (const name of ['relu', 'leakyRelu'] as const) {
+      const yRef = new Float32Array(n), yW = wk.arena.alloc(n);
+      activationForward(name, x.slice(), yRef, n, n);
+      assert.ok(wk.activationForward(name, x, yW, n), `${name} is handled in wasm`);
+      assert.deepEqual(Array.from(yW), Array.from(yRef), `${name} forward, n ${n}`);
+      const dRef = new Float32Array(n), dW = wk.arena.alloc(n);
+      activationBackward(name, x.slice(), yRef, dy.slice(), dRef, n, n);
+      assert.ok(wk.activationBackward(name, x, dy, dW, n));
+      assert.deepEqual(Array.from(dW), Array.from(dRef), `${name} backward, n ${n}`);
+    }
+    assert.equal(wk.activationForward('tanh', x, wk.arena.alloc(n), n), false, 'other activations are left to the reference');
   }
 });

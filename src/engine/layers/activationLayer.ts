@@ -1,6 +1,7 @@
 /** Activation layer: applies a named activation (softmax over the last axis). No parameters. */
 import { enumName } from '../model/fields.ts';
-import { ACTIVATIONS, ACTIVATION_FLOPS, activationBackward, activationForward, matchActivation, type ActivationName } from './activations.ts';
+import { ACTIVATIONS, ACTIVATION_FLOPS, activationBackwardWith, activationForwardWith, matchActivation, type ActivationName, type ActivationKernels } from './activations.ts';
+import { DEFAULT_LAYER_ENV, type LayerEnv } from './layerEnv.ts';
 import { BaseLayer, sizeOfShape } from './baseLayer.ts';
 import type { LayerConfigBase, LayerDef } from './layerDef.ts';
 import type { ForwardContext } from './types.ts';
@@ -22,7 +23,7 @@ export const activationDef: LayerDef<ActivationConfig> = {
   outputShape: (inputShape) => [...inputShape],
   paramDecls: () => [],
   flops: (inputShape, cfg) => ACTIVATION_FLOPS[cfg.activation] * sizeOfShape(inputShape),
-  create: (cfg, index) => new ActivationLayer(cfg, index),
+  create: (cfg, index, env) => new ActivationLayer(cfg, index, env),
 };
 
 export class ActivationLayer extends BaseLayer<ActivationConfig> {
@@ -32,9 +33,12 @@ export class ActivationLayer extends BaseLayer<ActivationConfig> {
   private x: Float32Array = new Float32Array(0);
   private yView: Float32Array = new Float32Array(0);
 
-  constructor(cfg: ActivationConfig, index: number) {
+  private readonly kernels: ActivationKernels;
+
+  constructor(cfg: ActivationConfig, index: number, env: LayerEnv = DEFAULT_LAYER_ENV) {
     super(activationDef, cfg, index);
     this.outputActivation = cfg.activation;
+    this.kernels = env.kernels;
   }
 
   get logits(): Float32Array {
@@ -53,7 +57,7 @@ export class ActivationLayer extends BaseLayer<ActivationConfig> {
     }
     const n = batch * this.inSize;
     const y = this.y.get(n);
-    activationForward(this.outputActivation, x, y, n, this.cols);
+    activationForwardWith(this.kernels, this.outputActivation, x, y, n, this.cols);
     this.yView = y;
     return y;
   }
@@ -63,7 +67,7 @@ export class ActivationLayer extends BaseLayer<ActivationConfig> {
     if (fromLogits || this.outputActivation === 'linear') return dy;
     const n = batch * this.inSize;
     const dx = this.dx.get(n);
-    activationBackward(this.outputActivation, this.x, this.yView, dy, dx, n, this.cols);
+    activationBackwardWith(this.kernels, this.outputActivation, this.x, this.yView, dy, dx, n, this.cols);
     return dx;
   }
 }

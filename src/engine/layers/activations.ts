@@ -15,6 +15,29 @@ export const ACTIVATIONS = ['linear', 'relu', 'leakyRelu', 'elu', 'gelu', 'sigmo
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
 export const LEAKY_RELU_ALPHA = 0.2;
+/** The slope as used: a float32 (as PyTorch's negative_slope on float32 tensors), so `alpha * x` is one float32 multiply (the wasm kernels' operation). */
+const LEAKY_ALPHA_F32 = Math.fround(LEAKY_RELU_ALPHA);
+
+/**
+ * Faster forms of some activations (e.g. WebAssembly SIMD, kernels/wasm) that must give the
+ * same results as the loops here; each returns false when it does not handle the case.
+ */
+export interface ActivationKernels {
+  activationForward?: (name: ActivationName, x: Float32Array, y: Float32Array, n: number) => boolean;
+  activationBackward?: (name: ActivationName, x: Float32Array, dy: Float32Array, dx: Float32Array, n: number) => boolean;
+}
+
+/** activationForward through `k` when it handles the case. */
+export function activationForwardWith(k: ActivationKernels, name: ActivationName, x: Float32Array, y: Float32Array, n: number, cols: number): void {
+  if (!k.activationForward?.(name, x, y, n)) activationForward(name, x, y, n, cols);
+}
+
+/** activationBackward through `k` when it handles the case. */
+export function activationBackwardWith(
+  k: ActivationKernels, name: ActivationName, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array, n: number, cols: number,
+): void {
+  if (!k.activationBackward?.(name, x, dy, dx, n)) activationBackward(name, x, y, dy, dx, n, cols);
+}
 export const ELU_ALPHA = 1;
 
 export function matchActivation(s: string): ActivationName | undefined {
@@ -39,7 +62,7 @@ export function activationForward(name: ActivationName, x: Float32Array, y: Floa
       for (let i = 0; i < n; i++) y[i] = x[i] <= 0 ? 0 : x[i];
       return;
     case 'leakyRelu':
-      for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : LEAKY_RELU_ALPHA * x[i];
+      for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : LEAKY_ALPHA_F32 * x[i];
       return;
     case 'elu':
       for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : ELU_ALPHA * Math.expm1(x[i]);
@@ -94,7 +117,7 @@ export function activationBackward(
       for (let i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
       return;
     case 'leakyRelu':
-      for (let i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : LEAKY_RELU_ALPHA * dy[i];
+      for (let i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : LEAKY_ALPHA_F32 * dy[i];
       return;
     case 'elu':
       for (let i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : dy[i] * (y[i] + ELU_ALPHA);

@@ -19,7 +19,7 @@
  * in chunks of samples whose column matrix fits ConvLayer.maxColFloats (16 MB).
  */
 import { col2imRange, im2colRange, type ConvGeometry } from '../kernels/im2col.ts';
-import { ACTIVATION_FLOPS, activationBackward, activationForward, type ActivationName } from './activations.ts';
+import { ACTIVATION_FLOPS, activationBackwardWith, activationForwardWith, type ActivationName } from './activations.ts';
 import { BaseLayer } from './baseLayer.ts';
 import { intPair, paddingField, requireImage, type Padding } from './convFields.ts';
 import { CONV_COMMON_FIELDS, ConvLayer, convParamDecls, parseConvCommon, type ConvCommonConfig } from './convLayer.ts';
@@ -153,7 +153,7 @@ export class Conv2dTranspose extends BaseLayer<Conv2dTransposeConfig> {
       return z;
     }
     const a = this.a.get(n);
-    activationForward(this.outputActivation, z, a, n, f);
+    activationForwardWith(this.kernels, this.outputActivation, z, a, n, f);
     this.aView = a;
     return a;
   }
@@ -167,7 +167,7 @@ export class Conv2dTranspose extends BaseLayer<Conv2dTransposeConfig> {
     let dz = dy;
     if (!fromLogits && this.outputActivation !== 'linear') {
       dz = this.dz.get(n);
-      activationBackward(this.outputActivation, this.zView, this.aView, dy, dz, n, f);
+      activationBackwardWith(this.kernels, this.outputActivation, this.zView, this.aView, dy, dz, n, f);
     }
     if (this.config.useBias) {
       const gb = this.params[1].grad;

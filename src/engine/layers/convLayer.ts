@@ -20,7 +20,7 @@ import { col2imRange, im2colRange, type ConvGeometry } from '../kernels/im2col.t
 import { parseInitializer, type InitializerConfig } from '../init/initializers.ts';
 import { parseRegularizer, type RegularizerConfig } from '../regularizers/regularizers.ts';
 import { boolean, enumName, positiveInt, type FieldContext } from '../model/fields.ts';
-import { ACTIVATIONS, activationBackward, activationForward, matchActivation, type ActivationName } from './activations.ts';
+import { ACTIVATIONS, activationBackwardWith, activationForwardWith, matchActivation, type ActivationName } from './activations.ts';
 import { BaseLayer, Scratch } from './baseLayer.ts';
 import { biasReluForward, reluBackwardBias } from '../kernels/reluEpilogue.ts';
 import { DEFAULT_LAYER_ENV, type LayerEnv, type MatmulKernelSet } from './layerEnv.ts';
@@ -180,7 +180,7 @@ export class ConvLayer<C extends ConvLayerConfig> extends BaseLayer<C> {
       return z;
     }
     const a = this.a.get(rows * f);
-    activationForward(this.outputActivation, z, a, rows * f, f);
+    activationForwardWith(this.kernels, this.outputActivation, z, a, rows * f, f);
     this.aView = a;
     return a;
   }
@@ -199,7 +199,7 @@ export class ConvLayer<C extends ConvLayerConfig> extends BaseLayer<C> {
     } else {
       if (!fromLogits && this.outputActivation !== 'linear') {
         dz = this.dz.get(rows * f);
-        activationBackward(this.outputActivation, this.zView, this.aView, dy, dz, rows * f, f);
+        activationBackwardWith(this.kernels, this.outputActivation, this.zView, this.aView, dy, dz, rows * f, f);
       }
       if (biasGrad) {
         for (let r = 0; r < rows; r++) {

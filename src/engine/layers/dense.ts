@@ -9,7 +9,7 @@ import { parseInitializer, type InitializerConfig } from '../init/initializers.t
 import { parseRegularizer, type RegularizerConfig } from '../regularizers/regularizers.ts';
 import { boolean, enumName, fail, positiveInt } from '../model/fields.ts';
 import { describeShape } from '../model/describe.ts';
-import { ACTIVATIONS, ACTIVATION_FLOPS, activationBackward, activationForward, matchActivation, type ActivationName } from './activations.ts';
+import { ACTIVATIONS, ACTIVATION_FLOPS, activationBackwardWith, activationForwardWith, matchActivation, type ActivationName } from './activations.ts';
 import { BaseLayer, Scratch } from './baseLayer.ts';
 import { biasReluForward, reluBackwardBias } from '../kernels/reluEpilogue.ts';
 import { DEFAULT_LAYER_ENV, type LayerEnv, type MatmulKernelSet } from './layerEnv.ts';
@@ -122,7 +122,7 @@ export class Dense extends BaseLayer<DenseConfig> {
       return z;
     }
     const a = this.a.get(batch * nOut);
-    activationForward(this.outputActivation, z, a, batch * nOut, nOut);
+    activationForwardWith(this.kernels, this.outputActivation, z, a, batch * nOut, nOut);
     this.aView = a;
     return a;
   }
@@ -139,7 +139,7 @@ export class Dense extends BaseLayer<DenseConfig> {
       biasDone = true;
     } else if (!fromLogits && this.outputActivation !== 'linear') {
       dz = this.dz.get(batch * nOut);
-      activationBackward(this.outputActivation, this.zView, this.aView, dy, dz, batch * nOut, nOut);
+      activationBackwardWith(this.kernels, this.outputActivation, this.zView, this.aView, dy, dz, batch * nOut, nOut);
     }
     // dW[out,in] += dz[batch,out]^T @ x[batch,in]
     const w = this.params[0];

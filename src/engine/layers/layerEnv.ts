@@ -10,8 +10,9 @@ import type { RecurrentKernels } from '../kernels/recurrentGates.ts';
 import type { BiasReluKernel, ReluBackwardBiasKernel } from '../kernels/reluEpilogue.ts';
 import type { col2imRange, im2colRange } from '../kernels/im2col.ts';
 import type { MaxPoolBackwardKernel, MaxPoolForwardKernel } from '../kernels/maxPool.ts';
+import type { ActivationKernels } from './activations.ts';
 
-export interface MatmulKernelSet {
+export interface MatmulKernelSet extends ActivationKernels {
   /** out[m,n] = a[m,k] · b[k,n] */
   readonly matmulRows: MatmulKernel;
   /** out[m,n] = a[m,k] · b[n,k]ᵀ */

@@ -83,6 +83,8 @@ export function wasmKernelSet(wk: WasmMatmulKernels): typeof kernels {
     im2colRange: wk.im2colRange,
     col2imRange: wk.col2imRange,
     maxPoolForward: wk.maxPoolForward,
+    activationForward: wk.activationForward,
+    activationBackward: wk.activationBackward,
     maxPoolBackward: wk.maxPoolBackward,
     allocate: (n) => wk.arena.alloc(n),
     release: (x) => wk.arena.free(x),
@@ -95,7 +97,7 @@ export function wasmKernelSet(wk: WasmMatmulKernels): typeof kernels {
  * model's weights, gradients and optimizer slots in this thread's wasm memory (so the
  * kernels use them in place).
  */
-export const kernels: typeof plainKernels & Required<Pick<MatmulKernelSet, 'adam' | 'addInto' | 'allocate' | 'release' | 'recurrent' | 'biasReluForward' | 'reluBackwardBias' | 'im2colRange' | 'col2imRange' | 'maxPoolForward' | 'maxPoolBackward'>> = {
+export const kernels: typeof plainKernels & Required<Pick<MatmulKernelSet, 'adam' | 'addInto' | 'allocate' | 'release' | 'recurrent' | 'biasReluForward' | 'reluBackwardBias' | 'im2colRange' | 'col2imRange' | 'maxPoolForward' | 'maxPoolBackward' | 'activationForward' | 'activationBackward'>> = {
   ...plainKernels,
   matmulRows: lazy('matmulRows'),
   matmulRowsNT: lazy('matmulRowsNT'),
@@ -109,6 +111,8 @@ export const kernels: typeof plainKernels & Required<Pick<MatmulKernelSet, 'adam
   im2colRange: (x, g, col, s0, s1) => defaultWasmKernels().im2colRange(x, g, col, s0, s1),
   col2imRange: (col, g, dx, s0, s1) => defaultWasmKernels().col2imRange(col, g, dx, s0, s1),
   maxPoolForward: (x, y, arg, batch, g) => defaultWasmKernels().maxPoolForward(x, y, arg, batch, g),
+  activationForward: (name, x, y, n) => defaultWasmKernels().activationForward(name, x, y, n),
+  activationBackward: (name, x, dy, dx, n) => defaultWasmKernels().activationBackward(name, x, dy, dx, n),
   maxPoolBackward: (dy, arg, dx, n, len) => defaultWasmKernels().maxPoolBackward(dy, arg, dx, n, len),
   allocate: (n) => defaultWasmKernels().arena.alloc(n),
   release: (x) => defaultWasmKernels().arena.free(x),

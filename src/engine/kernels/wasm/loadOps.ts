@@ -24,6 +24,9 @@ export interface OpsExports {
   /** maxPoolForward(x, y, arg, batch, h, w, c, kh, kw, sh, sw, padTop, padLeft, outH, outW). */
   maxPoolForward(x: number, y: number, arg: number, batch: number, ...geometry: number[]): void;
   maxPoolBackward(dy: number, arg: number, dx: number, n: number, dxLength: number): void;
+  reluBackward(z: number, dy: number, dx: number, n: number): void;
+  leakyRelu(z: number, a: number, n: number, alpha: number): void;
+  leakyReluBackward(z: number, dy: number, dx: number, n: number, alpha: number): void;
 }
 
 let compiled: WasmModule | undefined;

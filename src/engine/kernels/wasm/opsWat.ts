@@ -189,6 +189,29 @@ function relu(): string {
   ]);
 }
 
+const positive = (o: Ops, z: string): string => (o.kind === 'vec' ? `(f32x4.gt ${z} (v128.const i32x4 0 0 0 0))` : `(f32.gt ${z} (f32.const 0))`);
+const choose = (o: Ops, yes: string, no: string, cond: string): string => (o.kind === 'vec' ? `(v128.bitselect ${yes} ${no} ${cond})` : `(select ${yes} ${no} ${cond})`);
+
+/** reluBackward(z, dy, dx, n): dx = dy where z > 0, else +0 (activations.ts's relu gradient). */
+function reluBackward(): string {
+  return loop('reluBackward', '(param $z i32) (param $dy i32) (param $dx i32) (param $n i32)', [], (o) => [
+    o.store(at('dx'), choose(o, o.load(at('dy')), zero(o), positive(o, o.load(at('z'))))),
+  ], [], [], 2);
+}
+
+/** leakyRelu(z, a, n, alpha): a = z > 0 ? z : alpha*z; leakyReluBackward(z, dy, dx, n, alpha): dx = z > 0 ? dy : alpha*dy. */
+function leakyRelu(): string {
+  const fwd = loop('leakyRelu', '(param $z i32) (param $a i32) (param $n i32) (param $alpha f32)', ['alpha'], (o) => [
+    set(o, 'x', o.load(at('z'))),
+    o.store(at('a'), choose(o, get(o, 'x'), o.op('mul', o.splat('alpha'), get(o, 'x')), positive(o, get(o, 'x')))),
+  ], ['x'], [], 2);
+  const bwd = loop('leakyReluBackward', '(param $z i32) (param $dy i32) (param $dx i32) (param $n i32) (param $alpha f32)', ['alpha'], (o) => [
+    set(o, 'd', o.load(at('dy'))),
+    o.store(at('dx'), choose(o, get(o, 'd'), o.op('mul', o.splat('alpha'), get(o, 'd')), positive(o, o.load(at('z'))))),
+  ], ['d'], [], 2);
+  return [fwd, bwd].join('\n');
+}
+
 /**
  * reluBackwardBias(z, dy, dz, biasGrad, rows, f, withBias): dz = (dy where z > 0, else 0) + 0
  * (the + 0 turns -0 into +0, as the reference's branch-free form does);
@@ -207,5 +230,5 @@ function reluBackwardBias(): string {
 
 /** The whole module's text. Memory is imported (shared, the GEMM instance's). */
 export function opsWat(): string {
-  return ['(module', '(import "env" "memory" (memory 1 32768 shared))', adam(), addInto(), biasRelu(), relu(), reluBackwardBias(), im2colFunctions(), poolFunctions(), ')'].join('\n');
+  return ['(module', '(import "env" "memory" (memory 1 32768 shared))', adam(), addInto(), biasRelu(), relu(), reluBackwardBias(), reluBackward(), leakyRelu(), im2colFunctions(), poolFunctions(), ')'].join('\n');
 }

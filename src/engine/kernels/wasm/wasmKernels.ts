@@ -16,6 +16,7 @@ import { adamRange, type AdamKernel } from '../../optim/adamUpdate.ts';
 import { biasReluForward, reluBackwardBias, type BiasReluKernel, type ReluBackwardBiasKernel } from '../reluEpilogue.ts';
 import { col2imRange, im2colRange, type ConvGeometry } from '../im2col.ts';
 import { maxPoolBackward, maxPoolForward, type MaxPoolBackwardKernel, type MaxPoolForwardKernel } from '../maxPool.ts';
+import { LEAKY_RELU_ALPHA, type ActivationKernels } from '../../layers/activations.ts';
 
 export interface WasmKernelOptions extends GemmOptions {
   /** Cache blocking: inner-dimension block (KC), rows of A per packed block (MC), columns of B per packed block (NC). */
@@ -44,6 +45,9 @@ export interface WasmMatmulKernels {
   /** ../maxPool.ts in wasm when every array lives in this memory; same results. */
   readonly maxPoolForward: MaxPoolForwardKernel;
   readonly maxPoolBackward: MaxPoolBackwardKernel;
+  /** relu and leakyRelu (forward and gradient) in wasm when the arrays live in this memory; same results as layers/activations.ts. */
+  readonly activationForward: NonNullable<ActivationKernels['activationForward']>;
+  readonly activationBackward: NonNullable<ActivationKernels['activationBackward']>;
   /** Allocator over the instance's memory: views from `arena.alloc(n)` are used without copies. */
   readonly arena: WasmArena;
   readonly relaxed: boolean;
@@ -162,9 +166,25 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmMatmulKe
     else ops.maxPoolBackward(dy.byteOffset, arg.byteOffset, dx.byteOffset, n, dxLength);
   };
 
+  const alpha = Math.fround(LEAKY_RELU_ALPHA);
+  const activationForward: NonNullable<ActivationKernels['activationForward']> = (name, x, y, n) => {
+    if ((name !== 'relu' && name !== 'leakyRelu') || !(arena.owns(x) && arena.owns(y))) return false;
+    if (name === 'relu') ops.relu(x.byteOffset, y.byteOffset, n);
+    else ops.leakyRelu(x.byteOffset, y.byteOffset, n, alpha);
+    return true;
+  };
+  const activationBackward: NonNullable<ActivationKernels['activationBackward']> = (name, x, dy, dx, n) => {
+    if ((name !== 'relu' && name !== 'leakyRelu') || !(arena.owns(x) && arena.owns(dy) && arena.owns(dx))) return false;
+    if (name === 'relu') ops.reluBackward(x.byteOffset, dy.byteOffset, dx.byteOffset, n);
+    else ops.leakyReluBackward(x.byteOffset, dy.byteOffset, dx.byteOffset, n, alpha);
+    return true;
+  };
+
   return {
     adam,
     addInto,
+    activationForward,
+    activationBackward,
     maxPoolForward: poolForward,
     maxPoolBackward: poolBackward,
     im2colRange: im2col,
