@@ -11,9 +11,9 @@
  *   node --import tsx bench/cnn.ts [--steps 200] [--batch 64] [--plain-steps 60]
  */
 import { parseArgs } from 'node:util';
-import { Rng, Sequential, wasmKernels, PLAIN_KERNELS, type MatmulKernelSet } from '../src/engine/index.ts';
+import { wasmKernels, PLAIN_KERNELS, type MatmulKernelSet } from '../src/engine/index.ts';
 import { runTorch } from './torch.ts';
-import { CNN_SPEC } from './models.ts';
+import { CNN_SPEC, trainyardRate } from './models.ts';
 
 const { values } = parseArgs({
   options: {
@@ -26,22 +26,9 @@ const steps = Number(values.steps);
 const plainSteps = Number(values['plain-steps']);
 const batch = Number(values.batch);
 
-const spec = CNN_SPEC;
-
-async function trainyard(nSteps: number, kernels?: MatmulKernelSet): Promise<number> {
-  const n = nSteps * batch;
-  const rng = new Rng(1);
-  const x = new Float32Array(n * 784);
-  for (let i = 0; i < x.length; i++) x[i] = rng.float();
-  const y = new Float32Array(n);
-  for (let i = 0; i < n; i++) y[i] = rng.int(10);
-  const model = Sequential.fromSpec(spec, { seed: 0, ...(kernels ? { kernels } : {}) });
-  model.compile({ optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparseCategoricalCrossentropy' });
-  const warm = Math.min(10, nSteps) * batch;
-  await model.fit({ data: x.subarray(0, warm * 784), shape: [warm, 28, 28, 1] }, { data: y.subarray(0, warm), shape: [warm] }, { batchSize: batch });
-  const t = performance.now();
-  await model.fit({ data: x, shape: [n, 28, 28, 1] }, { data: y, shape: [n] }, { batchSize: batch, epochs: 1 });
-  return n / ((performance.now() - t) / 1000);
+/** Trainyard's samples per second over `nSteps` steps (bench/models.ts). */
+function trainyard(nSteps: number, kernels?: MatmulKernelSet): Promise<number> {
+  return trainyardRate(CNN_SPEC, nSteps, batch, kernels);
 }
 
 function torch(): { best: number; format: string } | string {

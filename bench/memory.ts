@@ -13,7 +13,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Rng, Sequential, summarizeSpec } from '../src/engine/index.ts';
+import { Sequential, summarizeSpec } from '../src/engine/index.ts';
+import { randomData } from './random-data.ts';
 import { CNN_SPEC, LSTM_SPEC, MLP_SPEC } from './models.ts';
 
 const MODELS: Record<string, { spec: { inputShape: number[] }; batch: number }> = {
@@ -37,11 +38,7 @@ async function child(name: string, steps: number): Promise<Report> {
   const { spec, batch } = MODELS[name];
   const size = spec.inputShape.reduce((a, b) => a * b, 1);
   const n = steps * batch;
-  const rng = new Rng(1);
-  const x = new Float32Array(n * size);
-  for (let i = 0; i < x.length; i++) x[i] = rng.float();
-  const y = new Float32Array(n);
-  for (let i = 0; i < n; i++) y[i] = rng.int(10);
+  const { x, y } = randomData(n, size);
   // Runtime baseline: the engine's code compiled (for these layer types) and its wasm
   // instance created, by a warm-up fit of a miniature of the model (2 units or filters per
   // layer), then a GC.

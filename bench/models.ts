@@ -1,5 +1,6 @@
 /** The networks the speed and memory figures are about (issue 6's table), shared by the benches. */
-import { Rng, Sequential, type MatmulKernelSet } from '../src/engine/index.ts';
+import { Sequential, type MatmulKernelSet } from '../src/engine/index.ts';
+import { randomData } from './random-data.ts';
 export { MLP_SPEC } from './trainyard-mlp.ts';
 
 /** conv16(same)-pool-conv32(same)-pool-dense10 on 28x28x1 (examples/fashion-mnist-cnn.ts). */
@@ -28,11 +29,7 @@ export const LSTM_SPEC = {
 export async function trainyardRate(spec: { inputShape: number[] }, steps: number, batch: number, kernels?: MatmulKernelSet): Promise<number> {
   const size = spec.inputShape.reduce((a, b) => a * b, 1);
   const n = steps * batch;
-  const rng = new Rng(1);
-  const x = new Float32Array(n * size);
-  for (let i = 0; i < x.length; i++) x[i] = rng.float();
-  const y = new Float32Array(n);
-  for (let i = 0; i < n; i++) y[i] = rng.int(10);
+  const { x, y } = randomData(n, size);
   const model = Sequential.fromSpec(spec, { seed: 0, ...(kernels ? { kernels } : {}) });
   model.compile({ optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparseCategoricalCrossentropy' });
   const warm = Math.min(10, steps) * batch;

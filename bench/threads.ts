@@ -19,6 +19,8 @@ import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Rng, Sequential, sharedFloat32 } from '../src/engine/index.ts';
 import { ParallelTrainer } from '../src/workers/parallel/index.ts';
+import { CNN_SPEC, MLP_SPEC } from './models.ts';
+import { randomData } from './random-data.ts';
 import { reduceRange } from '../src/workers/parallel/ranges.ts';
 
 const { values } = parseArgs({
@@ -34,22 +36,8 @@ const steps = Number(values.steps);
 const batches = values.batches.split(',').map(Number);
 const threads = Number(values.threads);
 
-const MLP = {
-  inputShape: [784],
-  layers: [{ type: 'dense', units: 128, activation: 'relu' }, { type: 'dense', units: 10, activation: 'softmax' }],
-};
-/** bench/cnn.ts's model. */
-const CNN = {
-  inputShape: [28, 28, 1],
-  layers: [
-    { type: 'conv2d', filters: 16, kernelSize: 3, activation: 'relu', padding: 'same' },
-    { type: 'maxPooling2d' },
-    { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu', padding: 'same' },
-    { type: 'maxPooling2d' },
-    { type: 'flatten' },
-    { type: 'dense', units: 10, activation: 'softmax' },
-  ],
-};
+const MLP = MLP_SPEC;
+const CNN = CNN_SPEC;
 
 /** Throughput of `threads` copies of a fixed pure-JS loop run at once, relative to one. */
 async function capacity(threads: number): Promise<number> {
@@ -65,11 +53,7 @@ async function capacity(threads: number): Promise<number> {
 
 async function samplesPerSecond(spec: unknown, inSize: number, batch: number, nThreads: number, nSteps: number): Promise<number> {
   const n = nSteps * batch;
-  const rng = new Rng(1);
-  const x = new Float32Array(n * inSize);
-  for (let i = 0; i < x.length; i++) x[i] = rng.float();
-  const y = new Float32Array(n);
-  for (let i = 0; i < n; i++) y[i] = rng.int(10);
+  const { x, y } = randomData(n, inSize);
   const shape = (spec as { inputShape: number[] }).inputShape;
   const model = Sequential.fromSpec(spec, { seed: 0 });
   model.compile({ optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparseCategoricalCrossentropy' });

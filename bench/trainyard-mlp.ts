@@ -1,5 +1,6 @@
 /** The MLP the speed figures are about (784-128 relu-10 softmax, Adam 1e-3), trained by Trainyard for a fixed number of steps. */
-import { Rng, Sequential, type MatmulKernelSet } from '../src/engine/index.ts';
+import { Sequential, type MatmulKernelSet } from '../src/engine/index.ts';
+import { randomData } from './random-data.ts';
 
 export const MLP_SPEC = {
   inputShape: [784],
@@ -8,12 +9,7 @@ export const MLP_SPEC = {
 
 /** Random [n, 784] inputs and 10-class labels, the same for every framework measured. */
 export function mlpData(n: number): { x: Float32Array; y: Float32Array } {
-  const rng = new Rng(1);
-  const x = new Float32Array(n * 784);
-  for (let i = 0; i < x.length; i++) x[i] = rng.float();
-  const y = new Float32Array(n);
-  for (let i = 0; i < n; i++) y[i] = rng.int(10);
-  return { x, y };
+  return randomData(n, 784);
 }
 
 /** Training samples per second over `steps` steps at `batch`, after a short warm-up. */

@@ -1,23 +1,10 @@
 /**
  * WebAssembly text of im2col / col2im (the references: ../im2col.ts, which these follow
  * loop for loop, so col2im's additions happen in the same order and the results are equal
- * bit for bit) and of 2-D max pooling's forward pass (reference: Pool2d.maxForward in
- * ../../layers/pool2d.ts). Part of the elementwise module (opsWat.ts). Addresses are
- * bytes; image geometry is in elements.
+ * bit for bit). Part of the elementwise module (opsWat.ts). Addresses are bytes; image
+ * geometry is in elements.
  */
-
-/** `(block (loop ...))` running `body` for `v` from `from` (an expression) while v < `to`. */
-function forRange(v: string, from: string, to: string, body: string[]): string[] {
-  const id = v.slice(1);
-  return [
-    `(local.set ${v} ${from})`,
-    `(block $${id}_done (loop $${id}_loop`,
-    `  (br_if $${id}_done (i32.ge_s (local.get ${v}) ${to}))`,
-    ...body.map((l) => `  ${l}`),
-    `  (local.set ${v} (i32.add (local.get ${v}) (i32.const 1)))`,
-    `  (br $${id}_loop)))`,
-  ];
-}
+import { forRange } from './watLoops.ts';
 
 const g = (v: string): string => `(local.get $${v})`;
 const mul = (a: string, b: string): string => `(i32.mul ${a} ${b})`;

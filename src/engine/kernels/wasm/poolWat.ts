@@ -5,18 +5,7 @@
  * one at a time; indices are element indices into x. Backward zero-fills dx and adds each
  * output gradient onto its winner, in output order. Part of the elementwise module.
  */
-
-function forRange(v: string, from: string, to: string, body: string[]): string[] {
-  const id = v.slice(1);
-  return [
-    `(local.set ${v} ${from})`,
-    `(block $${id}_done (loop $${id}_loop`,
-    `  (br_if $${id}_done (i32.ge_s (local.get ${v}) ${to}))`,
-    ...body.map((l) => `  ${l}`),
-    `  (local.set ${v} (i32.add (local.get ${v}) (i32.const 1)))`,
-    `  (br $${id}_loop)))`,
-  ];
-}
+import { forRange } from './watLoops.ts';
 
 const g = (v: string): string => `(local.get $${v})`;
 const addr = (base: string, index: string): string => `(i32.add (local.get $${base}) (i32.shl ${index} (i32.const 2)))`;
