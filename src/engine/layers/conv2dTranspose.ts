@@ -18,8 +18,9 @@
  *   dcol = im2col(dy); dx = dcol · Wtᵀ; dWt = xᵀ · dcol
  * in chunks of samples whose column matrix fits ConvLayer.maxColFloats (16 MB).
  */
+import { biasActivationBackward, biasActivationForward } from './biasActivation.ts';
 import { col2imRange, im2colRange, type ConvGeometry } from '../kernels/im2col.ts';
-import { ACTIVATION_FLOPS, activationBackwardWith, activationForwardWith, type ActivationName } from './activations.ts';
+import { ACTIVATION_FLOPS, type ActivationName } from './activations.ts';
 import { BaseLayer } from './baseLayer.ts';
 import { intPair, paddingField, requireImage, type Padding } from './convFields.ts';
 import { CONV_COMMON_FIELDS, ConvLayer, convParamDecls, parseConvCommon, type ConvCommonConfig } from './convLayer.ts';
@@ -143,19 +144,9 @@ export class Conv2dTranspose extends BaseLayer<Conv2dTransposeConfig> {
       this.kernels.matmulRows(x.subarray(s0 * p * this.inC), this.wt, col, cnt * p, this.inC, k, 0, cnt * p);
       (this.kernels.col2imRange ?? col2imRange)(col, g, z.subarray(s0 * this.outSize), 0, cnt);
     }
-    if (this.config.useBias) {
-      const b = this.params[1].value;
-      for (let o = 0; o < n; o += f) for (let j = 0; j < f; j++) z[o + j] += b[j];
-    }
     this.zView = z;
-    if (this.outputActivation === 'linear') {
-      this.aView = z;
-      return z;
-    }
-    const a = this.a.get(n);
-    activationForwardWith(this.kernels, this.outputActivation, z, a, n, f);
-    this.aView = a;
-    return a;
+    this.aView = biasActivationForward(this.kernels, this.outputActivation, z, this.config.useBias ? this.params[1].value : null, n / f, f, this.a);
+    return this.aView;
   }
 
   backward(dy: Float32Array, batch: number, needInputGrad: boolean, fromLogits = false): Float32Array | undefined {
@@ -164,15 +155,9 @@ export class Conv2dTranspose extends BaseLayer<Conv2dTransposeConfig> {
     const k = g.kh * g.kw * g.c;
     const f = this.config.filters;
     const n = batch * this.outSize;
-    let dz = dy;
-    if (!fromLogits && this.outputActivation !== 'linear') {
-      dz = this.dz.get(n);
-      activationBackwardWith(this.kernels, this.outputActivation, this.zView, this.aView, dy, dz, n, f);
-    }
-    if (this.config.useBias) {
-      const gb = this.params[1].grad;
-      for (let o = 0; o < n; o += f) for (let j = 0; j < f; j++) gb[j] += dz[o + j];
-    }
+    const dz = biasActivationBackward(
+      this.kernels, this.outputActivation, this.zView, this.aView, dy, this.config.useBias ? this.params[1].grad : null, n / f, f, this.dz, fromLogits,
+    );
     const p = g.outH * g.outW;
     const chunk = Math.max(1, Math.min(batch, Math.floor(ConvLayer.maxColFloats / (p * k))));
     const dcol = this.colBuf.get(chunk * p * k);

@@ -14,15 +14,15 @@
  * to the largest batch seen and are then reused (no per-step allocation); the column
  * matrix is capped at ConvLayer.maxColFloats by working in chunks of samples.
  * A 1x1 kernel with stride 1 and no padding skips im2col (the input is the column matrix).
- * A relu activation is fused with the bias in one branch-free pass (kernels/reluEpilogue.ts, in WebAssembly SIMD with the default kernels).
+ * Bias and activation: biasActivation.ts (relu fused with the bias in one pass, in WebAssembly SIMD with the default kernels).
  */
+import { biasActivationBackward, biasActivationForward } from './biasActivation.ts';
 import { col2imRange, im2colRange, type ConvGeometry } from '../kernels/im2col.ts';
 import { parseInitializer, type InitializerConfig } from '../init/initializers.ts';
 import { parseRegularizer, type RegularizerConfig } from '../regularizers/regularizers.ts';
 import { boolean, enumName, positiveInt, type FieldContext } from '../model/fields.ts';
-import { ACTIVATIONS, activationBackwardWith, activationForwardWith, matchActivation, type ActivationName } from './activations.ts';
+import { ACTIVATIONS, matchActivation, type ActivationName } from './activations.ts';
 import { BaseLayer, Scratch } from './baseLayer.ts';
-import { biasReluForward, reluBackwardBias } from '../kernels/reluEpilogue.ts';
 import { DEFAULT_LAYER_ENV, type LayerEnv, type MatmulKernelSet } from './layerEnv.ts';
 import type { LayerConfigBase, LayerDef } from './layerDef.ts';
 import type { ForwardContext, ParamDecl } from './types.ts';
@@ -162,27 +162,8 @@ export class ConvLayer<C extends ConvLayerConfig> extends BaseLayer<C> {
       this.colValid = chunk === batch;
     }
     this.zView = z;
-    const bias = this.config.useBias ? this.params[1].value : null;
-    if (this.outputActivation === 'relu') {
-      const a = this.a.get(rows * f);
-      (this.kernels.biasReluForward ?? biasReluForward)(z, a, bias, rows, f);
-      this.aView = a;
-      return a;
-    }
-    if (bias) {
-      for (let r = 0; r < rows; r++) {
-        const o = r * f;
-        for (let j = 0; j < f; j++) z[o + j] += bias[j];
-      }
-    }
-    if (this.outputActivation === 'linear') {
-      this.aView = z;
-      return z;
-    }
-    const a = this.a.get(rows * f);
-    activationForwardWith(this.kernels, this.outputActivation, z, a, rows * f, f);
-    this.aView = a;
-    return a;
+    this.aView = biasActivationForward(this.kernels, this.outputActivation, z, this.config.useBias ? this.params[1].value : null, rows, f, this.a);
+    return this.aView;
   }
 
   backward(dy: Float32Array, batch: number, needInputGrad: boolean, fromLogits = false): Float32Array | undefined {
@@ -192,22 +173,7 @@ export class ConvLayer<C extends ConvLayerConfig> extends BaseLayer<C> {
     const k = g.kh * g.kw * g.c;
     const f = this.config.filters;
     const biasGrad = this.config.useBias ? this.params[1].grad : null;
-    let dz = dy;
-    if (!fromLogits && this.outputActivation === 'relu') {
-      dz = this.dz.get(rows * f);
-      (this.kernels.reluBackwardBias ?? reluBackwardBias)(this.zView, dy, dz, biasGrad, rows, f);
-    } else {
-      if (!fromLogits && this.outputActivation !== 'linear') {
-        dz = this.dz.get(rows * f);
-        activationBackwardWith(this.kernels, this.outputActivation, this.zView, this.aView, dy, dz, rows * f, f);
-      }
-      if (biasGrad) {
-        for (let r = 0; r < rows; r++) {
-          const o = r * f;
-          for (let j = 0; j < f; j++) biasGrad[j] += dz[o + j];
-        }
-      }
-    }
+    const dz = biasActivationBackward(this.kernels, this.outputActivation, this.zView, this.aView, dy, biasGrad, rows, f, this.dz, fromLogits);
     let dx: Float32Array | undefined;
     if (needInputGrad && !this.identityCol) {
       dx = this.dx.get(batch * this.inSize);

@@ -5,13 +5,13 @@
  * kernelInitializer='glorotUniform', biasInitializer='zeros',
  * kernelRegularizer, biasRegularizer.
  */
+import { biasActivationBackward, biasActivationForward } from './biasActivation.ts';
 import { parseInitializer, type InitializerConfig } from '../init/initializers.ts';
 import { parseRegularizer, type RegularizerConfig } from '../regularizers/regularizers.ts';
 import { boolean, enumName, fail, positiveInt } from '../model/fields.ts';
 import { describeShape } from '../model/describe.ts';
-import { ACTIVATIONS, ACTIVATION_FLOPS, activationBackwardWith, activationForwardWith, matchActivation, type ActivationName } from './activations.ts';
+import { ACTIVATIONS, ACTIVATION_FLOPS, matchActivation, type ActivationName } from './activations.ts';
 import { BaseLayer, Scratch } from './baseLayer.ts';
-import { biasReluForward, reluBackwardBias } from '../kernels/reluEpilogue.ts';
 import { DEFAULT_LAYER_ENV, type LayerEnv, type MatmulKernelSet } from './layerEnv.ts';
 import type { LayerConfigBase, LayerDef } from './layerDef.ts';
 import type { ForwardContext, ParamDecl } from './types.ts';
@@ -101,46 +101,15 @@ export class Dense extends BaseLayer<DenseConfig> {
     this.kernels.matmulRowsNT(x, w, z, batch, nIn, nOut, 0, batch);
     this.x = x;
     this.zView = z;
-    if (this.outputActivation === 'relu') {
-      // Bias and relu in one pass (the conv epilogue; in wasm with the default kernels).
-      const a = this.a.get(batch * nOut);
-      (this.kernels.biasReluForward ?? biasReluForward)(z, a, this.config.useBias ? this.params[1].value : null, batch, nOut);
-      this.aView = a;
-      return a;
-    }
-    if (this.config.useBias) {
-      const b = this.params[1].value;
-      for (let r = 0; r < batch; r++) {
-        const o = r * nOut;
-        for (let j = 0; j < nOut; j++) z[o + j] += b[j];
-      }
-    }
-    this.x = x;
-    this.zView = z;
-    if (this.outputActivation === 'linear') {
-      this.aView = z;
-      return z;
-    }
-    const a = this.a.get(batch * nOut);
-    activationForwardWith(this.kernels, this.outputActivation, z, a, batch * nOut, nOut);
-    this.aView = a;
-    return a;
+    this.aView = biasActivationForward(this.kernels, this.outputActivation, z, this.config.useBias ? this.params[1].value : null, batch, nOut, this.a);
+    return this.aView;
   }
 
   backward(dy: Float32Array, batch: number, needInputGrad: boolean, fromLogits = false): Float32Array | undefined {
     const nIn = this.inSize;
     const nOut = this.outSize;
-    let dz = dy;
     const gb = this.config.useBias ? this.params[1].grad : null;
-    let biasDone = false;
-    if (!fromLogits && this.outputActivation === 'relu') {
-      dz = this.dz.get(batch * nOut);
-      (this.kernels.reluBackwardBias ?? reluBackwardBias)(this.zView, dy, dz, gb, batch, nOut);
-      biasDone = true;
-    } else if (!fromLogits && this.outputActivation !== 'linear') {
-      dz = this.dz.get(batch * nOut);
-      activationBackwardWith(this.kernels, this.outputActivation, this.zView, this.aView, dy, dz, batch * nOut, nOut);
-    }
+    const dz = biasActivationBackward(this.kernels, this.outputActivation, this.zView, this.aView, dy, gb, batch, nOut, this.dz, fromLogits);
     // dW[out,in] += dz[batch,out]^T @ x[batch,in]
     const w = this.params[0];
     const gw = w.grad;
@@ -151,12 +120,6 @@ export class Dense extends BaseLayer<DenseConfig> {
       this.kernels.matmulRowsTN(dz, this.x, s, nOut, batch, nIn, 0, nOut);
       if (this.kernels.addInto) this.kernels.addInto(gw, s, gw.length);
       else for (let i = 0; i < gw.length; i++) gw[i] += s[i];
-    }
-    if (gb !== null && !biasDone) {
-      for (let r = 0; r < batch; r++) {
-        const o = r * nOut;
-        for (let j = 0; j < nOut; j++) gb[j] += dz[o + j];
-      }
     }
     if (!needInputGrad) return undefined;
     // dx[batch,in] = dz[batch,out] @ W[out,in]
