@@ -35,6 +35,7 @@ import { bceLogitsMean } from './ganLoss.ts';
 import { decodeGanCheckpoint, encodeGanCheckpoint, type GanProgress } from './ganCheckpoint.ts';
 import { generatorOutputRange, tileSamples, type ImageGrid, type SampleRange } from './sampleGrid.ts';
 import { yieldToEventLoop } from '../train/yieldToEventLoop.ts';
+import { runHooks, type HookResult } from '../train/callbacks.ts';
 
 export interface GanOptions {
   /** Generator spec: `inputShape: [latentDim]`. */
@@ -58,7 +59,8 @@ export interface GanOptions {
 
 export type GanLogs = Record<string, number>;
 
-export type GanHookResult = void | boolean | Promise<void | boolean>;
+/** What a GAN callback returns: true (or a promise of true) stops training. */
+export type GanHookResult = HookResult;
 
 export interface GanCallback {
   /** After each training step (dSteps D updates + 1 G update): `d_loss`, `d_acc_real`, `d_acc_fake` (means over the D updates), `g_loss`. */
@@ -339,7 +341,7 @@ export class GanTrainer {
           p.epoch = epoch + 1;
           p.stepInEpoch = 0;
         }
-        if (await run(callbacks, (c) => c.onStepEnd?.(p.step, logs, { epoch, stepInEpoch: s }))) this.stopTraining = true;
+        if (await runHooks(callbacks, (c) => c.onStepEnd?.(p.step, logs, { epoch, stepInEpoch: s }))) this.stopTraining = true;
         if (this.stopTraining) {
           stop = true;
           break;
@@ -354,7 +356,7 @@ export class GanTrainer {
       GAN_METRICS.forEach((k, i) => { logs[k] = done === 0 ? 0 : p.sums[i] / done; });
       history.epoch.push(epoch);
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
-      if (await run(callbacks, (c) => c.onEpochEnd?.(epoch, logs))) this.stopTraining = true;
+      if (await runHooks(callbacks, (c) => c.onEpochEnd?.(epoch, logs))) this.stopTraining = true;
       if (stop || this.stopTraining) {
         history.stopReason = 'stopped';
         break;
@@ -457,14 +459,4 @@ export class GanTrainer {
   getRngStates(): { shuffle: RngState; noise: RngState; generator: RngState; discriminator: RngState } {
     return { shuffle: this.shuffleRng.getState(), noise: this.noiseRng.getState(), generator: this.generator.getRngState(), discriminator: this.discriminator.getRngState() };
   }
-}
-
-async function run(callbacks: readonly GanCallback[], f: (c: GanCallback) => GanHookResult): Promise<boolean> {
-  let stop = false;
-  for (const c of callbacks) {
-    let r = f(c);
-    if (r instanceof Promise) r = await r;
-    if (r === true) stop = true;
-  }
-  return stop;
 }

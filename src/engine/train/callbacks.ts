@@ -13,6 +13,17 @@ export interface BatchInfo {
 
 export type HookResult = void | boolean | Promise<void | boolean>;
 
+/** Calls `f` on every callback in order (awaiting those that return a promise); true if any asked to stop. */
+export async function runHooks<C>(callbacks: readonly C[], f: (c: C) => HookResult): Promise<boolean> {
+  let stop = false;
+  for (const c of callbacks) {
+    let r = f(c);
+    if (r instanceof Promise) r = await r;
+    if (r === true) stop = true;
+  }
+  return stop;
+}
+
 export interface Callback {
   onTrainBegin?(logs: Logs): HookResult;
   onEpochBegin?(epoch: number, logs: Logs): HookResult;

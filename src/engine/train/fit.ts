@@ -20,7 +20,7 @@
 import { DataShapeError, ModelStateError, SpecError, TrainingAbortedError } from '../errors.ts';
 import { parseAugmentConfig, type AugmentOptions } from '../augment/augmentConfig.ts';
 import { Augmenter } from '../augment/augmenter.ts';
-import type { Callback, History, HookResult, Logs } from './callbacks.ts';
+import { runHooks, type Callback, type History, type Logs } from './callbacks.ts';
 import { checkInputs, checkLabels } from './checkData.ts';
 import { gather, sliceDataset, toDataset, type DataInput, type Dataset } from './data.ts';
 import { EarlyStopping, type EarlyStoppingConfig } from './earlyStopping.ts';
@@ -127,9 +127,9 @@ export async function fitModel(model: FitHost & { readonly lastOutput: Float32Ar
   let lastYield = performance.now();
 
   model.stopTraining = false;
-  await run(callbacks, (c) => c.onTrainBegin?.({}));
+  await runHooks(callbacks, (c) => c.onTrainBegin?.({}));
   for (let epoch = initialEpoch; epoch < epochs; epoch++) {
-    await run(callbacks, (c) => c.onEpochBegin?.(epoch, {}));
+    await runHooks(callbacks, (c) => c.onEpochBegin?.(epoch, {}));
     const startBatch = epoch === initialEpoch ? resumeBatch : 0;
     if (startBatch > 0) {
       replayEpochOrder(rng, order, n, progress.epochStartRng);
@@ -174,7 +174,7 @@ export async function fitModel(model: FitHost & { readonly lastOutput: Float32Ar
         const logs: Logs = { loss: lossSum / seen };
         for (const m of metrics) logs[m.name] = m.result();
         const step = progress.step;
-        if (await run(callbacks, (c) => c.onBatchEnd?.(b, logs, { epoch, step }))) model.stopTraining = true;
+        if (await runHooks(callbacks, (c) => c.onBatchEnd?.(b, logs, { epoch, step }))) model.stopTraining = true;
       }
       if (model.stopTraining) {
         stop = true;
@@ -195,7 +195,7 @@ export async function fitModel(model: FitHost & { readonly lastOutput: Float32Ar
     history.epoch.push(epoch);
     for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
     lastLogs = logs;
-    if (await run(callbacks, (c) => c.onEpochEnd?.(epoch, logs))) model.stopTraining = true;
+    if (await runHooks(callbacks, (c) => c.onEpochEnd?.(epoch, logs))) model.stopTraining = true;
     if (stop || model.stopTraining) {
       history.stopReason = early && early.stoppedEpoch >= 0 ? 'earlyStopping' : 'stopped';
       break;
@@ -205,18 +205,8 @@ export async function fitModel(model: FitHost & { readonly lastOutput: Float32Ar
   }
   model.releaseScratch(xb);
   model.settle(); // the last step's update may still be running on another thread
-  await run(callbacks, (c) => c.onTrainEnd?.(lastLogs));
+  await runHooks(callbacks, (c) => c.onTrainEnd?.(lastLogs));
   return history;
-}
-
-async function run(callbacks: readonly Callback[], f: (c: Callback) => HookResult): Promise<boolean> {
-  let stop = false;
-  for (const c of callbacks) {
-    let r = f(c);
-    if (r instanceof Promise) r = await r;
-    if (r === true) stop = true;
-  }
-  return stop;
 }
 
 function parseClassWeight(cw: Record<number | string, number>): Map<number, number> {
