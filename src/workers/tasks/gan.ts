@@ -10,18 +10,15 @@
  */
 import type { TransferListItem } from 'node:worker_threads';
 import {
-  EngineError,
   GanTrainer,
-  NonFiniteLossError,
   readDataset,
   type DatasetFormat,
   type GanLogs,
 } from '../../engine/index.ts';
 import { autoDataRange, gridLayout, isImageShape } from '../../shared/gan-config.ts';
 import { encodePng } from '../../shared/png.ts';
-import { CONTROL, type GanTaskInput, type StepPoint, type TrainMessage, type TrainOutcome } from './messages.ts';
-
-const FLUSH_MS = 200;
+import type { GanTaskInput, TrainMessage, TrainOutcome } from './messages.ts';
+import { StepPoints, failedOutcome, requestedStop, type StopKind } from './step-points.ts';
 
 /** Maps `x` in place from `from` = [lo, hi] onto `to`. */
 function rescale(x: Float32Array, from: readonly [number, number], to: readonly [number, number]): void {
@@ -72,14 +69,8 @@ export async function gan(input: GanTaskInput): Promise<TrainOutcome> {
     const real = { data: data.x, shape: [data.count, ...data.sampleShape] };
     const stepsPerEpoch = Math.floor(data.count / (t.batchSize * trainer.dSteps));
 
-    let pending: StepPoint[] = [];
-    let lastFlush = Date.now();
-    const flush = () => {
-      if (pending.length > 0) post({ type: 'steps', points: pending });
-      pending = [];
-      lastFlush = Date.now();
-    };
-    let stopKind: 'cancel' | 'shutdown' | 'abandoned' | undefined;
+    const points = new StepPoints(post);
+    let stopKind: StopKind | undefined;
     let stop: { checkpoint: Uint8Array; png: Uint8Array | null } | undefined;
     let lastLogs: GanLogs = {};
 
@@ -93,17 +84,15 @@ export async function gan(input: GanTaskInput): Promise<TrainOutcome> {
         onStepEnd(step, logs, info) {
           lastStep = step;
           lastEpoch = info.epoch;
-          pending.push({ step, epoch: info.epoch, values: { d_loss: logs.d_loss, g_loss: logs.g_loss }, time: Date.now() });
-          if (Date.now() - lastFlush >= FLUSH_MS) flush();
-          const c = Atomics.load(control, 0);
-          if (c === CONTROL.run) return false;
-          stopKind = c === CONTROL.cancel ? 'cancel' : c === CONTROL.shutdown ? 'shutdown' : 'abandoned';
+          points.add({ step, epoch: info.epoch, values: { d_loss: logs.d_loss, g_loss: logs.g_loss }, time: Date.now() });
+          stopKind = requestedStop(control);
+          if (stopKind === undefined) return false;
           if (stopKind !== 'abandoned') stop = { checkpoint: trainer.saveCheckpoint(), png: samplePng(trainer) };
           lastLogs = logs;
           return true;
         },
         onEpochEnd(epoch, logs) {
-          flush();
+          points.flush();
           // Stopped mid-epoch: these means cover part of an epoch; report nothing. Stopped on an
           // epoch's last step: the epoch is whole, so its means are reported (the stop checkpoint covers it).
           const whole = trainer.progress.epoch === epoch + 1;
@@ -118,13 +107,13 @@ export async function gan(input: GanTaskInput): Promise<TrainOutcome> {
         },
       },
     });
-    flush();
+    points.flush();
     if (stopKind === 'abandoned') return { outcome: 'abandoned' };
     if (stopKind) return { outcome: stopKind, epoch: lastEpoch, step: lastStep, checkpoint: stop!.checkpoint, samplePng: stop!.png, logs: lastLogs };
     return { outcome: 'completed', epoch: lastEpoch, step: lastStep, checkpoint: trainer.saveCheckpoint(), samplePng: samplePng(trainer), logs: lastLogs };
   } catch (e) {
-    if (e instanceof NonFiniteLossError) return { outcome: 'failed', code: 'non_finite_loss', message: e.message, epoch: e.epoch, step: e.step };
-    if (e instanceof EngineError) return { outcome: 'failed', code: e.code, message: e.message, epoch: lastEpoch, step: lastStep };
+    const failed = failedOutcome(e, lastEpoch, lastStep);
+    if (failed) return failed;
     throw e;
   } finally {
     post({ type: 'end' });

@@ -6,8 +6,6 @@
  * every step; on cancel or shutdown it checkpoints first, so nothing is lost.
  */
 import {
-  EngineError,
-  NonFiniteLossError,
   Sequential,
   readDataset,
   type Callback,
@@ -15,10 +13,9 @@ import {
   type Logs,
 } from '../../engine/index.ts';
 import type { TransferListItem } from 'node:worker_threads';
-import { ParallelTrainer, ParallelTrainingError } from '../parallel/index.ts';
-import { CONTROL, type StepPoint, type TrainMessage, type TrainOutcome, type TrainTaskInput } from './messages.ts';
-
-const FLUSH_MS = 200;
+import { ParallelTrainer } from '../parallel/index.ts';
+import type { TrainMessage, TrainOutcome, TrainTaskInput } from './messages.ts';
+import { StepPoints, failedOutcome, requestedStop, type StopKind } from './step-points.ts';
 
 export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
   const control = new Int32Array(input.control);
@@ -39,14 +36,8 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
     const trainSamples = data.count - Math.floor(data.count * t.validationSplit);
     const stepsPerEpoch = Math.ceil(Math.max(0, data.count - Math.floor(data.count * t.validationSplit)) / t.batchSize);
 
-    let pending: StepPoint[] = [];
-    let lastFlush = Date.now();
-    const flush = () => {
-      if (pending.length > 0) post({ type: 'steps', points: pending });
-      pending = [];
-      lastFlush = Date.now();
-    };
-    let stopKind: 'cancel' | 'shutdown' | 'abandoned' | undefined;
+    const points = new StepPoints(post);
+    let stopKind: StopKind | undefined;
     /** Taken at the batch where a stop was asked for, before fit's end-of-epoch work. */
     let stopCheckpoint: Uint8Array | undefined;
     let lastLogs: Logs = {};
@@ -63,17 +54,15 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
       onBatchEnd(_batch, logs, info) {
         lastStep = info.step;
         lastEpoch = info.epoch;
-        pending.push({ step: info.step, epoch: info.epoch, values: { loss: logs.loss }, time: Date.now() });
-        if (Date.now() - lastFlush >= FLUSH_MS) flush();
-        const c = Atomics.load(control, 0);
-        if (c === CONTROL.run) return false;
-        stopKind = c === CONTROL.cancel ? 'cancel' : c === CONTROL.shutdown ? 'shutdown' : 'abandoned';
+        points.add({ step: info.step, epoch: info.epoch, values: { loss: logs.loss }, time: Date.now() });
+        stopKind = requestedStop(control);
+        if (stopKind === undefined) return false;
         if (stopKind !== 'abandoned') stopCheckpoint = model.saveCheckpoint();
         lastLogs = logs;
         return true;
       },
       onEpochEnd(epoch, logs) {
-        flush();
+        points.flush();
         // A stop asked for mid-epoch: these logs cover part of an epoch; report nothing.
         if (stopKind !== undefined) return true;
         lastLogs = logs;
@@ -102,7 +91,7 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
     } finally {
       await parallel?.close();
     }
-    flush();
+    points.flush();
     if (stopKind === 'abandoned') return { outcome: 'abandoned' };
     if (stopKind) return { outcome: stopKind, epoch: lastEpoch, step: lastStep, checkpoint: stopCheckpoint!, logs: lastLogs };
     const checkpoint = model.saveCheckpoint();
@@ -114,8 +103,8 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
       logs: lastLogs,
     };
   } catch (e) {
-    if (e instanceof NonFiniteLossError) return { outcome: 'failed', code: 'non_finite_loss', message: e.message, epoch: e.epoch, step: e.step };
-    if (e instanceof EngineError || e instanceof ParallelTrainingError) return { outcome: 'failed', code: e.code, message: e.message, epoch: lastEpoch, step: lastStep };
+    const failed = failedOutcome(e, lastEpoch, lastStep);
+    if (failed) return failed;
     throw e;
   } finally {
     post({ type: 'end' });
