@@ -121,6 +121,22 @@ test('summary: shapes, parameter counts, FLOPs and memory of the Fashion-MNIST M
   assert.equal(summarizeSpec(mlp, { optimizer: { type: 'sgd', momentum: 0.9 } }).memory.optimizerSlotsPerParam, 1);
 });
 
+test('summary: activations kept for backward count every timestep of a recurrent layer and conv pre-activations', () => {
+  const floats = (spec: unknown): number => summarizeSpec(spec, { batchSize: 1 }).memory.activationBytesPerSample / 4;
+  // input 28x28; lstm 64 keeps 7 x 64 floats per step for 28 steps; dense 10 softmax keeps z and a.
+  assert.equal(floats({ inputShape: [28, 28], layers: [{ type: 'lstm', units: 64 }, { type: 'dense', units: 10, activation: 'softmax' }] }), 784 + 28 * 7 * 64 + 2 * 10);
+  assert.equal(floats({ inputShape: [28, 28], layers: [{ type: 'gru', units: 8, returnSequences: true }] }), 784 + 28 * 5 * 8);
+  assert.equal(
+    floats({ inputShape: [28, 28], layers: [{ type: 'bidirectional', layer: { type: 'simpleRNN', units: 4 } }] }),
+    784 + 2 * 28 * 4 + 8,
+  );
+  // conv relu keeps z and a; pooling keeps its output; flatten nothing.
+  assert.equal(
+    floats({ inputShape: [8, 8, 1], layers: [{ type: 'conv2d', filters: 2, kernelSize: 3, padding: 'same', activation: 'relu' }, { type: 'maxPooling2d' }, { type: 'flatten' }] }),
+    64 + 2 * 128 + 32,
+  );
+});
+
 test('summary of a huge spec is instant (nothing is allocated)', () => {
   const t = performance.now();
   const s = summarizeSpec({ inputShape: [100000], layers: [{ type: 'dense', units: 100000 }, { type: 'dense', units: 100000 }] });
