@@ -1,27 +1,31 @@
 /**
  * Data-parallel training over threads (src/workers/parallel): samples/s of the same fit
  * with 1 thread and with 2 (ParallelTrainer: the main thread + one helper on the shared
- * weights, the optimizer update split too), and the ratio, in one run. MLP 784-128-10
+ * weights, the optimizer update on the helper), and the ratio, in one run. MLP 784-128-10
  * (Adam) at batch 128 and 32, and the CNN of bench/cnn.ts at batch 128 (fewer steps).
  *
- * The ratio depends on the cores actually free: the run first measures the machine's
- * current two-thread capacity (the same pure-JS loop in 1 worker, then in 2 at once) and
- * prints it beside the load average; a ratio near that capacity is as good as it gets.
+ * On a shared VM the speed of a second core changes from minute to minute, so each case
+ * alternates 1-thread and 2-thread fits `--rounds` times and prints the medians, their
+ * ratio and the range of the per-round ratios. Before the cases the run measures what the
+ * machine gives a second thread right now (bench/capacity.ts): the engine's wasm SIMD GEMM
+ * in 1 worker against 2 at once, and a scalar JS loop (which reads ~x2 even when the two
+ * vCPUs share one core's SIMD units). A ratio near the SIMD capacity is as good as it gets.
  * It also prints, per MLP batch size, the work split alone, timed in one thread (so other
  * load barely matters): one thread's share of a 2-thread step (half the rows, half the
  * reduction and optimizer update) against the whole 1-thread step: the speedup 2 free cores
- * would give before synchronisation costs (~25 us per step measured, 2 notify/wait rounds).
+ * would give before synchronisation and memory contention.
  *
- *   node --import tsx bench/threads.ts [--steps 300] [--batches 128,32] [--threads 2] [--no-cnn] [--repeat 1]
+ *   node --import tsx bench/threads.ts [--steps 300] [--rounds 3] [--batches 128,32] [--threads 2] [--no-cnn] [--repeat 1]
  */
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { Rng, Sequential, sharedFloat32 } from '../src/engine/index.ts';
+import { Rng, Sequential } from '../src/engine/index.ts';
 import { ParallelTrainer } from '../src/workers/parallel/index.ts';
 import { CNN_SPEC, MLP_SPEC } from './models.ts';
 import { randomData } from './random-data.ts';
 import { reduceRange } from '../src/workers/parallel/ranges.ts';
+import { defaultWasmKernels } from '../src/engine/kernels/wasm/index.ts';
+import { capacity } from './capacity.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,26 +34,16 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '2' },
     'no-cnn': { type: 'boolean', default: false },
     repeat: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const steps = Number(values.steps);
 const batches = values.batches.split(',').map(Number);
 const threads = Number(values.threads);
+const rounds = Number(values.rounds);
 
 const MLP = MLP_SPEC;
 const CNN = CNN_SPEC;
-
-/** Throughput of `threads` copies of a fixed pure-JS loop run at once, relative to one. */
-async function capacity(threads: number): Promise<number> {
-  const code = `const { parentPort } = require('node:worker_threads'); let s = 0; for (let i = 0; i < 1.5e8; i++) s += i % 7; parentPort.postMessage(s);`;
-  const run = async (n: number): Promise<number> => {
-    const t = performance.now();
-    await Promise.all(Array.from({ length: n }, () => new Promise((r) => new Worker(code, { eval: true }).once('message', r))));
-    return performance.now() - t;
-  };
-  const one = await run(1);
-  return (threads * one) / (await run(threads));
-}
 
 async function samplesPerSecond(spec: unknown, inSize: number, batch: number, nThreads: number, nSteps: number): Promise<number> {
   const n = nSteps * batch;
@@ -79,8 +73,10 @@ function workSplit(batch: number): [number, number] {
   m.compile({ optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparseCategoricalCrossentropy' });
   const opt = m.optimizer;
   if (!opt?.shareSlots || !opt.beginRangeStep || !opt.updateRange) throw new Error('adam has no range steps');
-  opt.shareSlots(m.params, sharedFloat32);
-  const other = sharedFloat32(m.paramCount);
+  // Slots and the second gradient in the model's wasm memory, as ParallelTrainer puts them.
+  opt.shareSlots(m.params, (n) => m.allocateScratch(n));
+  const other = m.allocateScratch(m.paramCount);
+  const add = (dst: Float32Array, src: Float32Array, n: number): void => defaultWasmKernels().addInto(dst, src, n);
   const half = Math.floor(m.paramCount / 2);
   const time = (f: () => void, n = 200): number => {
     for (let i = 0; i < 20; i++) f();
@@ -94,7 +90,7 @@ function workSplit(batch: number): [number, number] {
   });
   const share = time(() => {
     m.computeGradients(x, y, batch / 2, null, true, { batch, regularize: true });
-    reduceRange([m.storage.grads, other], 0, half);
+    reduceRange([m.storage.grads, other], 0, half, add);
     const p = opt.beginRangeStep?.();
     if (p) opt.updateRange?.(m.params, p.lr, p.t, 0, half);
   });
@@ -103,15 +99,28 @@ function workSplit(batch: number): [number, number] {
 
 const cases: [string, unknown, number, number][] = batches.map((b) => [`MLP 784-128-10 batch ${b}`, MLP, 784, b]);
 if (!values['no-cnn']) cases.push(['CNN (bench/cnn.ts) batch 128', CNN, 784, 128]);
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
 for (let r = 0; r < Number(values.repeat); r++) {
   const cap = await capacity(threads);
-  console.log(`data-parallel fit, 1 vs ${threads} threads, ${steps} steps per case; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ` +
-    `the machine's ${threads}-thread capacity now: x${cap.toFixed(2)}`);
+  console.log(`data-parallel fit, 1 vs ${threads} threads, ${steps} steps per fit, ${rounds} alternating rounds per case; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`  the machine's ${threads}-thread capacity now: wasm SIMD GEMM x${cap.simd.toFixed(2)}, scalar JS x${cap.scalar.toFixed(2)}`);
   for (const [name, spec, inSize, batch] of cases) {
     const nSteps = spec === CNN ? Math.max(10, Math.floor(steps / 10)) : steps;
-    const one = await samplesPerSecond(spec, inSize, batch, 1, nSteps);
-    const many = await samplesPerSecond(spec, inSize, batch, threads, nSteps);
-    console.log(`  ${name.padEnd(30)} 1 thread ${one.toFixed(0).padStart(7)} samples/s   ${threads} threads ${many.toFixed(0).padStart(7)} samples/s   x${(many / one).toFixed(2)}`);
+    const ones: number[] = [];
+    const manys: number[] = [];
+    for (let k = 0; k < rounds; k++) {
+      ones.push(await samplesPerSecond(spec, inSize, batch, 1, nSteps));
+      manys.push(await samplesPerSecond(spec, inSize, batch, threads, nSteps));
+    }
+    const one = median(ones);
+    const many = median(manys);
+    const per = ones.map((o, k) => manys[k] / o);
+    console.log(`  ${name.padEnd(30)} 1 thread ${one.toFixed(0).padStart(7)} samples/s   ${threads} threads ${many.toFixed(0).padStart(7)} samples/s   x${(many / one).toFixed(2)}` +
+      ` (medians; rounds x${Math.min(...per).toFixed(2)}-x${Math.max(...per).toFixed(2)})`);
   }
   if (threads === 2) {
     for (const b of batches) {
