@@ -57,6 +57,15 @@ test('2 threads follow the 1-thread loss trajectory over 20 steps', async () => 
   assert.ok(Math.abs(one.accuracy - two.accuracy) < 0.01, 'the metrics see every slice\'s predictions');
 });
 
+test('3 threads (two helpers, each updating half the weights the other reads) follow the 1-thread trajectory too', async () => {
+  const one = await trajectory(1);
+  const three = await trajectory(3);
+  for (let i = 0; i < 20; i++) assert.ok(Math.abs(one.losses[i] - three.losses[i]) < 1e-4, `step ${i}: ${one.losses[i]} vs ${three.losses[i]}`);
+  let d = 0;
+  for (let i = 0; i < one.weights.length; i++) d = Math.max(d, Math.abs(one.weights[i] - three.weights[i]));
+  assert.ok(d < 1e-3, `weights differ by ${d}`);
+});
+
 test('an optimizer that cannot be split (clipnorm) steps on the calling thread, with the same result', async () => {
   const clipped = { type: 'rmsprop', learningRate: 0.01, clipnorm: 0.5 };
   const m = model(spec, clipped);
@@ -116,6 +125,22 @@ test('an error in a helper thread surfaces as a ParallelTrainingError from fit',
     );
     // Commands: compute, step (batch 1), compute (batch 2: fails, not applied).
     assert.equal(m.progress.step, 1, 'the failing step is not applied');
+  } finally {
+    await t.close();
+  }
+});
+
+test('an error in a helper during the optimizer update surfaces from the next batch, which is not applied', async () => {
+  const m = model();
+  // Commands: compute, step (batch 1: fails half way), compute (batch 2: its forward waits for the update).
+  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { atCommand: 2, kind: 'throw' } });
+  try {
+    await assert.rejects(
+      m.fit({ data: x, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t }),
+      (e: unknown) => e instanceof ParallelTrainingError && /injected failure at command 2/.test(e.message),
+    );
+    assert.equal(m.progress.step, 1);
+    assert.throws(() => t.computeGradients(x, y, 32, null), /during the optimizer update/, 'a trainer whose update failed keeps refusing');
   } finally {
     await t.close();
   }

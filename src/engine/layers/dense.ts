@@ -67,8 +67,12 @@ export const denseDef: LayerDef<DenseConfig> = {
   },
 };
 
+/** Output units per block of a forward that overlaps an update of the weights (see forwardAsUpdated). */
+const UNITS_PER_BLOCK = 16;
+
 export class Dense extends BaseLayer<DenseConfig> {
   readonly outputActivation: ActivationName;
+  readonly awaitsParams = true;
   private readonly z: Scratch;
   private readonly a: Scratch;
   private readonly dz: Scratch;
@@ -93,16 +97,38 @@ export class Dense extends BaseLayer<DenseConfig> {
     return this.zView;
   }
 
-  forward(x: Float32Array, batch: number, _ctx: ForwardContext): Float32Array {
+  forward(x: Float32Array, batch: number, ctx: ForwardContext): Float32Array {
     const nIn = this.inSize;
     const nOut = this.outSize;
     const w = this.params[0].value;
     const z = this.z.get(batch * nOut);
-    this.kernels.matmulRowsNT(x, w, z, batch, nIn, nOut, 0, batch);
+    if (ctx.awaitParam) this.forwardAsUpdated(x, w, z, batch, ctx.awaitParam);
+    else this.kernels.matmulRowsNT(x, w, z, batch, nIn, nOut, 0, batch);
     this.x = x;
     this.zView = z;
-    this.aView = biasActivationForward(this.kernels, this.outputActivation, z, this.config.useBias ? this.params[1].value : null, batch, nOut, this.a);
+    const bias = this.config.useBias ? this.params[1].value : null;
+    if (bias && ctx.awaitParam) ctx.awaitParam(bias, bias.length);
+    this.aView = biasActivationForward(this.kernels, this.outputActivation, z, bias, batch, nOut, this.a);
     return this.aView;
+  }
+
+  /**
+   * z = x @ W^T while another thread is still updating W front to back: one block of
+   * output units (rows of W) at a time, each as soon as its rows are final. Every z element
+   * is the same dot product over the inputs as in one call, so the result is the same.
+   */
+  private forwardAsUpdated(x: Float32Array, w: Float32Array, z: Float32Array, batch: number, awaitParam: (p: Float32Array, n: number) => void): void {
+    const nIn = this.inSize;
+    const nOut = this.outSize;
+    const block = Math.min(nOut, UNITS_PER_BLOCK);
+    const part = this.dx.get(batch * block);
+    for (let j0 = 0; j0 < nOut; j0 += block) {
+      const j1 = Math.min(nOut, j0 + block);
+      const cols = j1 - j0;
+      awaitParam(w, j1 * nIn);
+      this.kernels.matmulRowsNT(x, w.subarray(j0 * nIn, j1 * nIn), part, batch, nIn, cols, 0, batch);
+      for (let i = 0; i < batch; i++) z.set(part.subarray(i * cols, (i + 1) * cols), i * nOut + j0);
+    }
   }
 
   backward(dy: Float32Array, batch: number, needInputGrad: boolean, fromLogits = false): Float32Array | undefined {

@@ -21,6 +21,14 @@ import type { RegularizerConfig } from '../regularizers/regularizers.ts';
 export interface ForwardContext {
   training: boolean;
   rng: Rng;
+  /**
+   * Set while another thread is still writing this step's update of the weights, front to
+   * back (see Sequential.setPendingUpdate): blocks until the first `elements` values of
+   * `param` (a parameter's `value`) are final. A layer that declares `awaitsParams` calls it
+   * before reading each part of its weights, so it can start on the first rows while the
+   * rest are being updated; for other layers the model waits for all their parameters first.
+   */
+  awaitParam?: (param: Float32Array, elements: number) => void;
 }
 
 export interface ParamDecl {
@@ -70,6 +78,8 @@ export interface Layer {
   readonly buffers: readonly LayerBuffer[];
   /** Returns the output batch (may be `x` itself for reshapes). The result stays valid until the next forward. */
   forward(x: Float32Array, batch: number, ctx: ForwardContext): Float32Array;
+  /** True when `forward` waits for its own parameters through `ctx.awaitParam` (when set). */
+  readonly awaitsParams?: boolean;
   /**
    * Accumulates parameter gradients and returns dL/dx (undefined when `needInputGrad` is false).
    * With `fromLogits`, `dy` is the gradient w.r.t. the pre-activation (the loss fused the final

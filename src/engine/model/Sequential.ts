@@ -151,9 +151,16 @@ export class Sequential {
    * optimizer step that overlaps the next batch's preparation): `wait` blocks until it is
    * done. Every method that reads or writes the weights (forward, weights and checkpoint
    * I/O, `params`, `storage`) calls it first; pass null once it has completed.
+   *
+   * When the update is written front to back in parameter order, `progress(e)` blocks
+   * until the flat elements [0, e) are final: a forward then waits layer by layer (and a
+   * layer with `awaitsParams` part by part) instead of for the whole update, so it overlaps
+   * the update's tail. The gradients are zeroed only after the forward, which has by then
+   * waited for the whole update (the updating thread reads them until the end).
    */
-  setPendingUpdate(wait: (() => void) | null): void {
+  setPendingUpdate(wait: (() => void) | null, progress: ((elements: number) => void) | null = null): void {
     this.pendingUpdate = wait;
+    this.pendingProgress = wait === null ? null : progress;
   }
 
   /** Waits for a pending update of the weights (see setPendingUpdate); a no-op otherwise. */
@@ -165,6 +172,10 @@ export class Sequential {
   }
 
   private pendingUpdate: (() => void) | null = null;
+  private pendingProgress: ((elements: number) => void) | null = null;
+  private readonly awaitParam = (param: Float32Array, elements: number): void => {
+    this.pendingProgress?.((param.byteOffset - this.store.values.byteOffset) / 4 + elements);
+  };
 
   /** The flat SharedArrayBuffer-backed storage (weights, gradients, buffers), for other threads. */
   get storage(): { values: Float32Array; grads: Float32Array; bufferValues: Float32Array } {
@@ -228,13 +239,35 @@ export class Sequential {
 
   /** Runs the layers on a batch of `batch` samples. The result is reused by the next call. */
   forward(x: Float32Array, batch: number, training: boolean): Float32Array {
-    this.settle();
-    const ctx: ForwardContext = { training, rng: this.trainRng };
+    const progress = this.pendingProgress;
+    if (progress === null) this.settle();
+    const ctx: ForwardContext = progress === null ? { training, rng: this.trainRng } : { training, rng: this.trainRng, awaitParam: this.awaitParam };
     let h = x;
-    for (const layer of this.layers) h = layer.forward(h, batch, ctx);
+    for (let i = 0; i < this.layers.length; i++) {
+      const layer = this.layers[i];
+      if (progress !== null && !layer.awaitsParams) progress(this.layerParamEnd[i]);
+      h = layer.forward(h, batch, ctx);
+    }
+    // Every parameter is final now (the update itself may still be reporting done).
+    if (progress !== null) progress(this.store.values.length);
     this.lastOutput = h;
     return h;
   }
+
+  /** Per layer, the flat index just past its last parameter element (0 for a layer without any before). */
+  private get layerParamEnd(): readonly number[] {
+    if (this.paramEnds === null) {
+      const base = this.store.values.byteOffset;
+      let end = 0;
+      this.paramEnds = this.layers.map((l) => {
+        for (const p of l.params) end = Math.max(end, (p.value.byteOffset - base) / 4 + p.value.length);
+        return end;
+      });
+    }
+    return this.paramEnds;
+  }
+
+  private paramEnds: number[] | null = null;
 
   /** Penalty of every regularised parameter; with `addGrads`, also accumulates its gradient. */
   regularizationPenalty(addGrads = false): number {
@@ -264,8 +297,9 @@ export class Sequential {
     const { lossHead } = this.requireCompiled();
     const total = slice?.batch ?? batch;
     if (!(Number.isInteger(total) && total >= batch)) throw new ModelStateError(`computeGradients: slice.batch (${total}) must be an integer >= batch (${batch})`);
-    this.store.grads.fill(0);
     const out = this.forward(x, batch, training);
+    // After the forward: a pending update (setPendingUpdate) reads the gradients until it ends.
+    this.store.grads.fill(0);
     const last = this.layers[this.layers.length - 1];
     const fused = lossHead.fromLogits;
     const input = fused ? (last.logits as Float32Array) : out;

@@ -11,11 +11,15 @@
  *   2. `step` (after fit has checked the loss is finite): the parameters are split into
  *      `threads - 1` element ranges, one per helper; each helper adds the replicas' gradients
  *      of its range into the model's in a fixed order (0, 1, 2, ...) and runs the optimizer's
- *      update on that range (optimizers are elementwise; their slots are shared). The calling
- *      thread does not wait: it returns to fit (metrics, callbacks, gathering the next batch)
- *      and the model waits for the update before its weights are next read or written
- *      (`Sequential.setPendingUpdate` / `settle`), which hides the update behind that serial
- *      work (measured: MLP batch 128, ~0.15 ms of a ~1.2 ms step). When the
+ *      update on that range (optimizers are elementwise; their slots are shared), front to
+ *      back in chunks, reporting its progress. The calling thread does not wait: it returns
+ *      to fit (metrics, callbacks, gathering the next batch) and posts the next COMPUTE
+ *      behind the update; its own forward follows the update block by block
+ *      (`Sequential.setPendingUpdate` with a progress wait; dense layers a block of output
+ *      units at a time), and anything else that reads or writes the weights waits for all of
+ *      it (`settle`). The helpers start their rows only after the update, so the calling
+ *      thread takes a few more rows of each batch (`leadRows`, fixed by the model and batch
+ *      size). When the
  *      optimizer cannot be split (clipnorm / globalClipnorm, or compiled from an instance
  *      rather than a config), the calling thread reduces everything and calls optimizer.step.
  * Either way each weight gets exactly the same float operations for a fixed seed and thread
@@ -33,11 +37,12 @@
 import { Worker } from 'node:worker_threads';
 import { defaultWasmKernels, sharedFloat32, type GradientStrategy, type Sequential } from '../../engine/index.ts';
 import {
-  BATCH, CMD, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, START, STATUS, STEP, WEIGHTS, XPTR, controlInts, helperBase, waitChange,
+  BATCH, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, PEND, PROGRESS, PSTART, START, STATUS, STEP, WEIGHTS, XPTR,
+  commandSlot, controlInts, helperBase, waitChange,
 } from './controlBlock.ts';
 import type { HelperInit, HelperMessage } from './messages.ts';
 import { ParallelTrainingError } from './ParallelTrainingError.ts';
-import { partBounds, reduceRange } from './ranges.ts';
+import { leadRows, partBounds, reduceRange, rowBounds } from './ranges.ts';
 
 export interface ParallelTrainerOptions {
   /** Threads computing gradients, the calling one included (1 = no helper). */
@@ -80,6 +85,11 @@ export class ParallelTrainer implements GradientStrategy {
   private pendingReduce = false;
   /** Generation of an update the helpers are still running (see step / settle). */
   private pendingStep: number | null = null;
+  /** Each helper's parameter range in the update running now (index 0 unused). */
+  private readonly stepRanges: [number, number][];
+  /** Training FLOPs per sample, for the calling thread's extra rows (leadRows); 0 when the update is not split. */
+  private readonly flopsPerSample: number;
+  private readonly waitUpdated = (elements: number): void => this.waitProgress(elements);
 
   private constructor(
     private readonly model: Sequential,
@@ -92,6 +102,8 @@ export class ParallelTrainer implements GradientStrategy {
   ) {
     this.threads = threads;
     this.splitStep = splitStep;
+    this.stepRanges = Array.from({ length: threads }, () => [0, 0] as [number, number]);
+    this.flopsPerSample = splitStep ? model.summary().flops.trainingPerSample : 0;
     this.ctrl = new Int32Array(new SharedArrayBuffer(controlInts(threads) * 4));
     this.losses = new Float64Array(new SharedArrayBuffer(threads * 8));
     this.stepArgs = new Float64Array(new SharedArrayBuffer(16));
@@ -181,8 +193,15 @@ export class ParallelTrainer implements GradientStrategy {
   /** Slice 0's gradient in the model's grads, the helpers' in theirs (reduced by `step`, or here when not split); returns the batch loss. */
   computeGradients(x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null): number {
     this.checkUsable();
-    this.settle();
-    if (batch > this.maxBatch) throw new ParallelTrainingError(`batch of ${batch} rows exceeds the trainer's batchSize ${this.maxBatch}`);
+    // An update still running on the helpers is not waited for here: slice 0's forward
+    // follows it block by block (Sequential.setPendingUpdate's progress), and the helpers
+    // take this command once they have finished it.
+    const overlapped = this.pendingStep !== null && this.threads > 1;
+    if (!overlapped) this.settle();
+    if (batch > this.maxBatch) {
+      this.settle();
+      throw new ParallelTrainingError(`batch of ${batch} rows exceeds the trainer's batchSize ${this.maxBatch}`);
+    }
     this.slice0.batch = batch;
     if (this.threads === 1) {
       const loss = this.model.computeGradients(x, y, batch, weights, true, this.slice0);
@@ -190,12 +209,13 @@ export class ParallelTrainer implements GradientStrategy {
       return loss;
     }
     const ctrl = this.ctrl;
+    const lead = leadRows(this.model.paramCount, this.flopsPerSample, batch, this.threads);
     for (let h = 1; h < this.threads; h++) {
-      const [s, e] = partBounds(h, batch, this.threads);
+      const [s, e] = rowBounds(h, batch, this.threads, lead);
       Atomics.store(ctrl, helperBase(h) + START, s);
       Atomics.store(ctrl, helperBase(h) + END, e);
     }
-    const [, end0] = partBounds(0, batch, this.threads);
+    const [, end0] = rowBounds(0, batch, this.threads, lead);
     // Inputs already in the shared wasm memory (fit gathers there) are read in place.
     if (this.inWasm && defaultWasmKernels().arena.owns(x)) Atomics.store(ctrl, XPTR, x.byteOffset);
     else {
@@ -213,6 +233,11 @@ export class ParallelTrainer implements GradientStrategy {
       this.lastOutput.set(this.model.lastOutput.subarray(0, end0 * this.outSize));
     } finally {
       // Even when slice 0 throws: the helpers must be idle before anything touches the batch.
+      // Having done this command, they have done the update before it too.
+      if (overlapped) {
+        this.pendingStep = null;
+        this.model.setPendingUpdate(null);
+      }
       this.waitHelpers(gen);
     }
     for (let h = 1; h < this.threads; h++) loss += this.losses[h];
@@ -243,11 +268,35 @@ export class ParallelTrainer implements GradientStrategy {
     const total = this.model.paramCount;
     for (let h = 1; h < this.threads; h++) {
       const [a, b] = partBounds(h - 1, total, this.threads - 1);
-      Atomics.store(this.ctrl, helperBase(h) + START, a);
-      Atomics.store(this.ctrl, helperBase(h) + END, b);
+      this.stepRanges[h][0] = a;
+      this.stepRanges[h][1] = b;
+      Atomics.store(this.ctrl, helperBase(h) + PSTART, a);
+      Atomics.store(this.ctrl, helperBase(h) + PEND, b);
+      Atomics.store(this.ctrl, helperBase(h) + PROGRESS, a);
     }
     this.pendingStep = this.signal(STEP);
-    this.model.setPendingUpdate(() => this.settle());
+    this.model.setPendingUpdate(() => this.settle(), this.waitUpdated);
+  }
+
+  /** Blocks until the running update has finished the parameter elements [0, elements) (throws a helper's error). */
+  private waitProgress(elements: number): void {
+    const ctrl = this.ctrl;
+    for (let h = 1; h < this.threads; h++) {
+      const [a, b] = this.stepRanges[h];
+      if (a >= elements) continue;
+      const target = Math.min(b, elements);
+      const at = helperBase(h) + PROGRESS;
+      let v = Atomics.load(ctrl, at);
+      while (v < target) {
+        if (v === -1) {
+          // The helper failed or died during the update: settle reports its error.
+          this.settle();
+          throw new ParallelTrainingError(`helper thread ${h} stopped during the optimizer update`);
+        }
+        waitChange(ctrl, at, v);
+        v = Atomics.load(ctrl, at);
+      }
+    }
   }
 
   /** Waits until the helpers have finished the update `step` started (throws a helper's error). */
@@ -266,8 +315,9 @@ export class ParallelTrainer implements GradientStrategy {
 
   /** Starts a command on every helper; returns its generation. */
   private signal(cmd: number): number {
-    Atomics.store(this.ctrl, CMD, cmd);
-    const gen = Atomics.add(this.ctrl, GEN, 1) + 1;
+    const gen = Atomics.load(this.ctrl, GEN) + 1;
+    Atomics.store(this.ctrl, commandSlot(gen), cmd);
+    Atomics.store(this.ctrl, GEN, gen);
     Atomics.notify(this.ctrl, GEN);
     return gen;
   }
@@ -278,7 +328,8 @@ export class ParallelTrainer implements GradientStrategy {
     for (let h = 1; h < this.threads; h++) {
       const done = helperBase(h) + DONE;
       let v = Atomics.load(ctrl, done);
-      while (v !== gen && Atomics.load(ctrl, helperBase(h) + DEAD) === 0) {
+      // >=: a helper may already be past `gen` (it takes a COMPUTE right after an update).
+      while (v < gen && Atomics.load(ctrl, helperBase(h) + DEAD) === 0) {
         waitChange(ctrl, done, v);
         v = Atomics.load(ctrl, done);
       }

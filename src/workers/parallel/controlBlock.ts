@@ -3,7 +3,8 @@
  * helper threads synchronise on (Atomics.wait / notify, no message per step).
  *
  *   ctrl[GEN]     step generation: the main thread bumps it (and notifies) to start a step
- *   ctrl[CMD]     what to do: COMPUTE (a slice's gradient), STEP (reduce and update a range of
+ *   ctrl[CMD], ctrl[CMD_ODD]  what to do, for even and odd generations (up to two are
+ *                 outstanding: an update and the next batch's COMPUTE behind it): COMPUTE (a slice's gradient), STEP (reduce and update a range of
  *                 the parameters, with the learning rate and step number in the shared
  *                 float64 `step` pair) or EXIT
  *   ctrl[BATCH]   rows in the whole batch (the loss divisor)
@@ -16,6 +17,10 @@
  *     +STATUS       OK, or ERROR with the message in the helper's error bytes
  *     +ERROR_LEN    length of that message (UTF-8 bytes)
  *     +DEAD         1 once the helper thread is exiting other than by EXIT (crash, process.exit)
+ *     +PSTART, +PEND  its parameter elements [pstart, pend) to reduce and update in a STEP
+ *                   (apart from START/END: the next COMPUTE's rows are set while it updates)
+ *     +PROGRESS     during a STEP, the element up to which its range is final (it advances
+ *                   chunk by chunk; -1 when the STEP failed or the thread died)
  */
 export const GEN = 0;
 export const CMD = 1;
@@ -23,6 +28,13 @@ export const BATCH = 2;
 export const WEIGHTS = 3;
 /** Wasm address of the batch's inputs when the helpers read them in place (0: the shared x buffer). */
 export const XPTR = 4;
+/** The command of odd generations (CMD holds even ones'): a COMPUTE may follow a STEP before the helper has read it. */
+export const CMD_ODD = 5;
+
+/** Where generation `gen`'s command is. */
+export function commandSlot(gen: number): number {
+  return (gen & 1) === 0 ? CMD : CMD_ODD;
+}
 
 export const COMPUTE = 0;
 export const EXIT = 1;
@@ -34,12 +46,18 @@ export const DONE = 2;
 export const STATUS = 3;
 export const ERROR_LEN = 4;
 export const DEAD = 5;
+export const PSTART = 6;
+export const PEND = 7;
+export const PROGRESS = 8;
+
+/** Parameter elements a helper updates between two PROGRESS reports (~16 us of Adam). */
+export const UPDATE_CHUNK = 8192;
 
 export const OK = 0;
 export const ERROR = 1;
 
 const HEADER = 8;
-const PER_HELPER = 8;
+const PER_HELPER = 12;
 /** Bytes of error message each helper can report. */
 export const ERROR_BYTES = 2048;
 

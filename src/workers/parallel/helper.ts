@@ -10,7 +10,8 @@ import {
   Rng, Sequential, createOptimizer, createWasmKernels, wasmKernelSet, type Optimizer, type Parameter,
 } from '../../engine/index.ts';
 import {
-  BATCH, CMD, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, OK, START, STATUS, STEP, WEIGHTS, XPTR, helperBase, waitChange,
+  BATCH, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, OK, PEND, PROGRESS, PSTART, START, STATUS, STEP, WEIGHTS, XPTR,
+  UPDATE_CHUNK, commandSlot, helperBase, waitChange,
 } from './controlBlock.ts';
 import type { HelperInit, HelperMessage } from './messages.ts';
 import { reduceRange, type AddInto } from './ranges.ts';
@@ -74,6 +75,7 @@ const ownGrads = d.grads[d.index];
 let seen = Atomics.load(ctrl, GEN);
 let commands = 0;
 let exiting = false;
+let failedStep: string | null = null;
 // A thread that dies other than by EXIT (an uncaught error, process.exit) says so, so the
 // main thread, possibly asleep in Atomics.wait for this helper, wakes and throws.
 process.on('exit', () => {
@@ -83,11 +85,29 @@ process.on('exit', () => {
   Atomics.store(ctrl, base + STATUS, ERROR);
   Atomics.store(ctrl, base + DEAD, 1);
   Atomics.store(ctrl, base + DONE, -1);
+  Atomics.store(ctrl, base + PROGRESS, -1);
   Atomics.notify(ctrl, base + DONE);
+  Atomics.notify(ctrl, base + PROGRESS);
 });
 post({ type: 'ready' });
 
+/** With several helpers: waits until the others have finished their ranges of the last update (this one has). */
+function awaitOtherUpdates(): void {
+  for (let h = 1; h < d.threads; h++) {
+    if (h === d.index) continue;
+    const at = helperBase(h) + PROGRESS;
+    const end = Atomics.load(ctrl, helperBase(h) + PEND);
+    let v = Atomics.load(ctrl, at);
+    while (v < end) {
+      if (v === -1) throw new Error(`helper ${h} stopped during the optimizer update`);
+      waitChange(ctrl, at, v);
+      v = Atomics.load(ctrl, at);
+    }
+  }
+}
+
 function compute(): void {
+  awaitOtherUpdates();
   const start = Atomics.load(ctrl, base + START);
   const end = Atomics.load(ctrl, base + END);
   const n = end - start;
@@ -105,33 +125,54 @@ function compute(): void {
 }
 
 function step(): void {
-  // This helper's share of the parameters, set by the main thread for each step.
-  const from = Atomics.load(ctrl, base + START);
-  const to = Atomics.load(ctrl, base + END);
-  reduceRange(d.grads, from, to, add);
-  optimizer?.updateRange?.(params, stepArgs[0], stepArgs[1], from, to);
+  // This helper's share of the parameters, set by the main thread for each step, front to
+  // back in chunks: the main thread's next forward starts on the first ones (PROGRESS).
+  const from = Atomics.load(ctrl, base + PSTART);
+  const to = Atomics.load(ctrl, base + PEND);
+  for (let a = from; a < to; a += UPDATE_CHUNK) {
+    const b = Math.min(to, a + UPDATE_CHUNK);
+    reduceRange(d.grads, a, b, add);
+    optimizer?.updateRange?.(params, stepArgs[0], stepArgs[1], a, b);
+    Atomics.store(ctrl, base + PROGRESS, b);
+    Atomics.notify(ctrl, base + PROGRESS);
+  }
 }
 
-for (;;) {
-  waitChange(ctrl, GEN, seen);
-  seen = Atomics.load(ctrl, GEN);
-  const cmd = Atomics.load(ctrl, CMD);
-  if (cmd === EXIT) {
-    exiting = true;
-    break;
-  }
+/** Runs generation `gen`'s command; false on EXIT. */
+function run(gen: number): boolean {
+  const cmd = Atomics.load(ctrl, commandSlot(gen));
+  if (cmd === EXIT) return false;
   commands++;
   if (d.fault?.kind === 'exit' && d.fault.atCommand === commands) process.exit(3);
   try {
     if (d.fault?.kind === 'throw' && d.fault.atCommand === commands) throw new Error(`helper ${d.index}: injected failure at command ${commands}`);
+    // A failed update leaves the weights half updated: every later command reports it again
+    // (the main thread may only look after the COMPUTE that follows it).
+    if (failedStep !== null) throw new Error(failedStep);
     if (cmd === COMPUTE) compute();
     else if (cmd === STEP) step();
     Atomics.store(ctrl, base + STATUS, OK);
   } catch (e) {
-    const { written } = encoder.encodeInto(e instanceof Error ? `${e.name}: ${e.message}` : String(e), errorBytes);
+    const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    if (cmd === STEP) failedStep ??= `during the optimizer update: ${message}`;
+    const { written } = encoder.encodeInto(message, errorBytes);
     Atomics.store(ctrl, base + ERROR_LEN, written);
     Atomics.store(ctrl, base + STATUS, ERROR);
+    if (cmd === STEP) {
+      Atomics.store(ctrl, base + PROGRESS, -1);
+      Atomics.notify(ctrl, base + PROGRESS);
+    }
   }
-  Atomics.store(ctrl, base + DONE, seen);
+  Atomics.store(ctrl, base + DONE, gen);
   Atomics.notify(ctrl, base + DONE);
+  return true;
 }
+
+// The main thread may post a COMPUTE right behind a STEP (two generations at once): each
+// generation has its command slot, and they are run in order.
+for (let live = true; live;) {
+  waitChange(ctrl, GEN, seen);
+  const latest = Atomics.load(ctrl, GEN);
+  while (live && seen < latest) live = run(++seen);
+}
+exiting = true;

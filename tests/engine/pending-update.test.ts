@@ -1,0 +1,87 @@
+/**
+ * A weight update still running on another thread, front to back (Sequential.setPendingUpdate
+ * with a progress wait): the forward waits layer by layer, a dense layer block by block of
+ * output units, each before it reads those weights, and the results are bit-identical to a
+ * forward after the whole update.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng, Sequential } from '../../src/engine/index.ts';
+
+const spec = {
+  inputShape: [24],
+  layers: [
+    { type: 'dense', units: 40, activation: 'relu' },
+    { type: 'dropout', rate: 0 },
+    { type: 'dense', units: 7, activation: 'softmax' },
+  ],
+};
+const batch = 9;
+const rng = new Rng(5);
+const x = new Float32Array(batch * 24).map(() => rng.normal());
+const y = new Float32Array(batch).map(() => rng.int(7));
+
+function compiled(): Sequential {
+  const m = Sequential.fromSpec(spec, { seed: 3 });
+  m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+  return m;
+}
+
+/** Flat [start, end) of each parameter of `m`, by name. */
+function ranges(m: Sequential): Map<string, [number, number]> {
+  const base = m.storage.values.byteOffset;
+  return new Map(m.params.map((p) => {
+    const a = (p.value.byteOffset - base) / 4;
+    return [p.name, [a, a + p.value.length]];
+  }));
+}
+
+test('a forward behind a front-to-back update waits for each block of weights before reading it, with the same result', () => {
+  const plain = compiled();
+  const expected = plain.forward(x, batch, false).slice();
+  const m = compiled();
+  const r = ranges(m);
+  const total = m.paramCount;
+  // The "update": weights become final only as progress reaches them. Poison what is not yet
+  // final, restore it when the forward asks for it: a read ahead of its wait shows up as NaN.
+  const values = m.storage.values;
+  const truth = values.slice();
+  values.fill(Number.NaN);
+  let done = 0;
+  const asked: number[] = [];
+  let settled = 0;
+  m.setPendingUpdate(() => {
+    settled++;
+  }, (e) => {
+    asked.push(e);
+    if (e > done) {
+      values.set(truth.subarray(done, e), done);
+      done = e;
+    }
+  });
+  const out = m.forward(x, batch, false);
+  assert.deepEqual(Array.from(out), Array.from(expected), 'bit-identical to the forward after the whole update');
+  for (let i = 1; i < asked.length; i++) assert.ok(asked[i] >= asked[i - 1], `waits move forward: ${asked.join(', ')}`);
+  assert.equal(asked[asked.length - 1], total, 'the forward ends having waited for every parameter');
+  const [w0, w1] = r.get('layers.0.weight') as [number, number];
+  // 40 units in blocks of 16: three waits inside the first layer's weight, at unit 16, 32 and 40.
+  assert.deepEqual(asked.filter((e) => e > w0 && e <= w1), [w0 + 16 * 24, w0 + 32 * 24, w1]);
+  assert.equal(settled, 0, 'the forward did not wait for the whole update at its start');
+});
+
+test('computeGradients behind a pending update zeroes the gradients after the forward (the update reads them until then)', () => {
+  const plain = compiled();
+  const lossPlain = plain.computeGradients(x, y, batch);
+  const expected = plain.storage.grads.slice();
+  const m = compiled();
+  const grads = m.storage.grads;
+  grads.fill(7);
+  let sawGradsAtEnd = Number.NaN;
+  m.setPendingUpdate(() => undefined, (e) => {
+    if (e === m.paramCount) sawGradsAtEnd = grads[0];
+  });
+  const loss = m.computeGradients(x, y, batch);
+  assert.equal(sawGradsAtEnd, 7, 'the gradients were untouched while the update could still read them');
+  assert.equal(loss, lossPlain);
+  assert.deepEqual(Array.from(grads), Array.from(expected));
+});
