@@ -73,6 +73,7 @@ const UNITS_PER_BLOCK = 16;
 export class Dense extends BaseLayer<DenseConfig> {
   readonly outputActivation: ActivationName;
   readonly awaitsParams = true;
+  readonly overwritesWeightGrad = true;
   private readonly z: Scratch;
   private readonly a: Scratch;
   private readonly dz: Scratch;
@@ -139,7 +140,11 @@ export class Dense extends BaseLayer<DenseConfig> {
     // dW[out,in] += dz[batch,out]^T @ x[batch,in]
     const w = this.params[0];
     const gw = w.grad;
-    if (this.kernels.matmulRowsTNAcc) this.kernels.matmulRowsTNAcc(dz, this.x, gw, nOut, batch, nIn, 0, nOut);
+    if (w.gradUnset) {
+      // Written whole (computeGradients did not zero it): the same sums as adding them to zeros.
+      this.kernels.matmulRowsTN(dz, this.x, gw, nOut, batch, nIn, 0, nOut);
+      w.gradUnset = false;
+    } else if (this.kernels.matmulRowsTNAcc) this.kernels.matmulRowsTNAcc(dz, this.x, gw, nOut, batch, nIn, 0, nOut);
     else {
       if (this.dwScratch.length !== gw.length) this.dwScratch = this.allocate(gw.length);
       const s = this.dwScratch;

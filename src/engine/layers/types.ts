@@ -49,6 +49,12 @@ export interface BufferDecl {
 
 export interface LayerParameter extends Parameter {
   readonly regularizer?: RegularizerConfig;
+  /**
+   * Set by Sequential.computeGradients instead of zeroing `grad` when the owning layer
+   * `overwritesWeightGrad`: `grad` holds stale values, and the layer's backward writes it
+   * whole (rather than adding to it) and clears the flag.
+   */
+  gradUnset?: boolean;
 }
 
 export interface LayerBuffer {
@@ -78,6 +84,8 @@ export interface Layer {
   readonly buffers: readonly LayerBuffer[];
   /** Returns the output batch (may be `x` itself for reshapes). The result stays valid until the next forward. */
   forward(x: Float32Array, batch: number, ctx: ForwardContext): Float32Array;
+  /** True when `backward` writes `params[0].grad` whole while its `gradUnset` is set (saves zeroing it first). */
+  readonly overwritesWeightGrad?: boolean;
   /** True when `forward` waits for its own parameters through `ctx.awaitParam` (when set). */
   readonly awaitsParams?: boolean;
   /**

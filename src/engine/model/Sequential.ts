@@ -72,6 +72,12 @@ export interface CompileOptions {
 /** The seed offset of the training stream (shuffle, dropout) relative to the init stream. */
 const TRAIN_STREAM = 0x632be5ab;
 
+/** How computeGradients prepares the gradients: arrays to zero, and parameters a layer writes whole. */
+interface GradPlan {
+  zero: Float32Array[];
+  unset: LayerParameter[];
+}
+
 export class Sequential {
   readonly spec: NormalizedSpec;
   readonly layers: readonly Layer[];
@@ -299,7 +305,7 @@ export class Sequential {
     if (!(Number.isInteger(total) && total >= batch)) throw new ModelStateError(`computeGradients: slice.batch (${total}) must be an integer >= batch (${batch})`);
     const out = this.forward(x, batch, training);
     // After the forward: a pending update (setPendingUpdate) reads the gradients until it ends.
-    this.store.grads.fill(0);
+    this.beginGradients();
     const last = this.layers[this.layers.length - 1];
     const fused = lossHead.fromLogits;
     const input = fused ? (last.logits as Float32Array) : out;
@@ -312,13 +318,49 @@ export class Sequential {
     }
     let loss = sum / total;
     if (slice?.regularize ?? true) loss += this.regularizationPenalty(true);
-    if (!Number.isFinite(loss)) return loss;
-    let dy: Float32Array | undefined = g;
-    for (let i = this.layers.length - 1; i >= 0 && dy; i--) {
-      dy = this.layers[i].backward(dy, batch, this.hasParamsBelow[i], fused && i === this.layers.length - 1);
+    if (Number.isFinite(loss)) {
+      let dy: Float32Array | undefined = g;
+      for (let i = this.layers.length - 1; i >= 0 && dy; i--) {
+        dy = this.layers[i].backward(dy, batch, this.hasParamsBelow[i], fused && i === this.layers.length - 1);
+      }
     }
+    this.endGradients();
     return loss;
   }
+
+  /**
+   * Zeroes the gradients, except those a layer will write whole (`overwritesWeightGrad`,
+   * unregularised: a regulariser's gradient is added before the backward), which are only
+   * marked `gradUnset`: the weight gradient of a dense layer is its largest, and writing it
+   * directly saves a pass over it and reading it back in the accumulating GEMM.
+   */
+  private beginGradients(): void {
+    const plan = this.gradPlan ??= this.planGradients();
+    for (const g of plan.zero) g.fill(0);
+    for (const p of plan.unset) p.gradUnset = true;
+  }
+
+  /** Zeroes any marked gradient no backward reached (the backward stopped early, or a non-finite loss skipped it). */
+  private endGradients(): void {
+    for (const p of (this.gradPlan as GradPlan).unset) {
+      if (!p.gradUnset) continue;
+      p.grad.fill(0);
+      p.gradUnset = false;
+    }
+  }
+
+  private planGradients(): GradPlan {
+    const plan: GradPlan = { zero: [], unset: [] };
+    for (const layer of this.layers) {
+      layer.params.forEach((p, j) => {
+        if (j === 0 && layer.overwritesWeightGrad && !p.regularizer) plan.unset.push(p);
+        else plan.zero.push(p.grad);
+      });
+    }
+    return plan;
+  }
+
+  private gradPlan: GradPlan | null = null;
 
   /**
    * Backward after `forward(x, batch, true)`, from `dy` = dL/d(output) (or dL/d(logits) of the last
