@@ -3,6 +3,7 @@
  * attempt's lease. Retention keeps the last N, the best by a chosen metric, and
  * the final one. A GAN checkpoint also carries a PNG of its sample grid.
  */
+import { fromBase64, toBase64 } from '../bytea.ts';
 import { createHash } from 'node:crypto';
 import type { Prisma, PrismaClient } from '../generated/client.ts';
 import { LeaseLostError } from './jobs.ts';
@@ -47,7 +48,7 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-const asBytes = (b: Uint8Array): Uint8Array<ArrayBuffer> => Buffer.from(b.buffer, b.byteOffset, b.byteLength) as unknown as Uint8Array<ArrayBuffer>;
+const EMPTY = new Uint8Array(0);
 
 export async function commitCheckpoint(prisma: PrismaClient, jobId: string, lease: string, c: NewCheckpoint, retention: Retention): Promise<CheckpointInfo> {
   const sha256 = sha256Hex(c.bytes);
@@ -61,14 +62,18 @@ export async function commitCheckpoint(prisma: PrismaClient, jobId: string, leas
         epoch: c.epoch,
         step: c.step,
         kind: c.kind,
-        bytes: asBytes(c.bytes),
-        samplePng: c.samplePng ? asBytes(c.samplePng) : null,
+        // The bytes follow as base64 in the same transaction (bytea.ts: 10x faster embedded).
+        bytes: EMPTY,
         size: BigInt(c.bytes.byteLength),
         sha256,
         metrics: c.metrics as Prisma.InputJsonValue,
       },
       select: INFO,
     });
+    const png = c.samplePng ? toBase64(c.samplePng) : null;
+    await tx.$executeRaw`UPDATE checkpoint SET bytes = decode(${toBase64(c.bytes)}, 'base64'),
+      sample_png = CASE WHEN ${png}::text IS NULL THEN NULL ELSE decode(${png}::text, 'base64') END
+      WHERE id = ${row.id}::uuid`;
     // Keep the last N, the best, and every final checkpoint; the rest go.
     const all = (await tx.checkpoint.findMany({ where: { jobId }, select: INFO })).map(toInfo);
     const keep = new Set(all.slice().sort((x, y) => y.step - x.step || y.createdAt.getTime() - x.createdAt.getTime()).slice(0, Math.max(1, retention.keepLast)).map((c) => c.id));
@@ -94,8 +99,10 @@ export async function checkpointsWithSamples(prisma: PrismaClient, jobId: string
 
 /** A checkpoint's sample grid PNG; null when it has none (or the checkpoint is gone). */
 export async function findSamplePng(prisma: PrismaClient, jobId: string, checkpointId: string): Promise<Uint8Array | null> {
-  const row = await prisma.checkpoint.findFirst({ where: { id: checkpointId, jobId }, select: { samplePng: true } });
-  return row?.samplePng ?? null;
+  const rows = await prisma.$queryRaw<Array<{ png: string | null }>>`
+    SELECT encode(sample_png, 'base64') AS png FROM checkpoint WHERE id = ${checkpointId}::uuid AND job_id = ${jobId}::uuid`;
+  const png = rows[0]?.png;
+  return png === undefined || png === null ? null : fromBase64(png);
 }
 
 /** 'latest', 'best' (by the job's monitored metric) or a checkpoint id, with its bytes; null when there is none. */
@@ -107,6 +114,7 @@ export async function findCheckpoint(
 ): Promise<(CheckpointInfo & { bytes: Uint8Array }) | null> {
   const chosen = chooseCheckpoint(await listCheckpoints(prisma, jobId), which, best);
   if (!chosen) return null;
-  const row = await prisma.checkpoint.findFirst({ where: { id: chosen.id, jobId }, select: { bytes: true } });
-  return row ? { ...chosen, bytes: row.bytes } : null;
+  const rows = await prisma.$queryRaw<Array<{ b64: string }>>`
+    SELECT encode(bytes, 'base64') AS b64 FROM checkpoint WHERE id = ${chosen.id}::uuid AND job_id = ${jobId}::uuid`;
+  return rows.length > 0 ? { ...chosen, bytes: fromBase64(rows[0].b64) } : null;
 }

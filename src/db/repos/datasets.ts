@@ -2,6 +2,7 @@
  * Data sets: metadata, and the uploaded (decompressed) files stored in
  * Postgres in 1 MiB chunks, so any worker machine can read them.
  */
+import { fromBase64, toBase64 } from '../bytea.ts';
 import type { Prisma, PrismaClient, Dataset } from '../generated/client.ts';
 
 export const CHUNK_BYTES = 1024 * 1024;
@@ -67,16 +68,22 @@ export async function createDataset(prisma: PrismaClient, d: NewDataset): Promis
       },
     });
     for (const [part, pieces] of Object.entries(d.parts)) {
+      let seqs: number[] = [];
+      let texts: string[] = [];
+      const write = async (): Promise<void> => {
+        // As base64 text, decoded by the server (bytea.ts).
+        await tx.$executeRaw`INSERT INTO dataset_chunk (dataset_id, part, seq, data)
+          SELECT ${row.id}::uuid, ${part}, u.seq, decode(u.b64, 'base64') FROM unnest(${seqs}::int4[], ${texts}::text[]) AS u(seq, b64)`;
+        seqs = [];
+        texts = [];
+      };
       let seq = 0;
-      let batch: Prisma.DatasetChunkCreateManyInput[] = [];
       for (const data of rows(pieces)) {
-        batch.push({ datasetId: row.id, part, seq: seq++, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) as unknown as Uint8Array<ArrayBuffer> });
-        if (batch.length === 8) {
-          await tx.datasetChunk.createMany({ data: batch });
-          batch = [];
-        }
+        seqs.push(seq++);
+        texts.push(toBase64(data));
+        if (seqs.length === 8) await write();
       }
-      if (batch.length > 0) await tx.datasetChunk.createMany({ data: batch });
+      if (seqs.length > 0) await write();
     }
     return row;
   }, { timeout: 600_000, maxWait: 60_000 });
@@ -121,7 +128,10 @@ export async function deleteDataset(prisma: PrismaClient, tenantId: string, id: 
 export async function loadDatasetParts(prisma: PrismaClient, id: string): Promise<{ format: string; options: unknown; parts: Record<string, Uint8Array> } | null> {
   const ds = await prisma.dataset.findFirst({ where: { id, deletedAt: null }, select: { format: true, options: true, bytes: true } });
   if (!ds) return null;
-  const chunks = await prisma.datasetChunk.findMany({ where: { datasetId: id }, orderBy: [{ part: 'asc' }, { seq: 'asc' }], select: { part: true, data: true } });
+  // As base64 text (bytea.ts), in order.
+  const rows64 = await prisma.$queryRaw<Array<{ part: string; b64: string }>>`
+    SELECT part, encode(data, 'base64') AS b64 FROM dataset_chunk WHERE dataset_id = ${id}::uuid ORDER BY part, seq`;
+  const chunks = rows64.map((r) => ({ part: r.part, data: fromBase64(r.b64) }));
   const sizes = new Map<string, number>();
   for (const c of chunks) sizes.set(c.part, (sizes.get(c.part) ?? 0) + c.data.byteLength);
   const parts: Record<string, Uint8Array> = {};
