@@ -3,6 +3,7 @@
  * Adam (every option: clip by value and norm scale, L2, decoupled decay, odd lengths and
  * unaligned ranges, NaN, zeros and huge gradients) and addInto.
  */
+import { scaleShiftRange } from '../../src/engine/kernels/scaleShift.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWasmKernels } from '../../src/engine/kernels/wasm/index.ts';
@@ -215,5 +216,27 @@ test('wasm relu / leakyRelu forward and gradient equal layers/activations.ts bit
       assert.deepEqual(Array.from(dW), Array.from(dRef), `${name} backward, n ${n}`);
     }
     assert.equal(wk.activationForward('tanh', x, wk.arena.alloc(n), n), false, 'other activations are left to the reference');
+  }
+});
+
+test('wasm scaleShift (rescaling) equals kernels/scaleShift.ts bit for bit', () => {
+  const wk = createWasmKernels();
+  const rng = new Rng(17);
+  for (const n of [1, 3, 4, 7, 8, 37, 1000]) {
+    const x = wk.arena.alloc(n);
+    for (let i = 0; i < n; i++) x[i] = (rng.float() - 0.3) * 300;
+    [Number.NaN, -0, 0, Number.NEGATIVE_INFINITY, 1e-40, 3.4e38].forEach((v, i) => {
+      if (i < n) x[i] = v;
+    });
+    for (const [scale, offset] of [[1 / 255, 0], [1 / 127.5, -1], [2.5, 0.1], [-1, -0]] as const) {
+      const yRef = new Float32Array(n);
+      scaleShiftRange(x.slice(), yRef, n, scale, offset);
+      const yW = wk.arena.alloc(n);
+      wk.scaleShift(x, yW, n, scale, offset);
+      assert.deepEqual(Array.from(yW), Array.from(yRef), `n ${n}, scale ${scale}, offset ${offset}`);
+      const yPlain = new Float32Array(n);
+      wk.scaleShift(x.slice(), yPlain, n, scale, offset); // not in the arena: the reference runs
+      assert.deepEqual(Array.from(yPlain), Array.from(yRef));
+    }
   }
 });

@@ -4,6 +4,7 @@
  * (e.g. the WebAssembly SIMD family from kernels/wasm), so a faster kernel
  * set is a constructor option, not a code change.
  */
+import type { ScaleShiftKernel } from '../kernels/scaleShift.ts';
 import { matmulRows, matmulRowsNT, matmulRowsTN, type MatmulKernel } from '../kernels/matmul.ts';
 import type { AdamKernel } from '../optim/adamUpdate.ts';
 import type { RecurrentKernels } from '../kernels/recurrentGates.ts';
@@ -23,6 +24,8 @@ export interface MatmulKernelSet extends ActivationKernels {
   readonly matmulRowsTNAcc?: MatmulKernel;
   /** dst[i] += src[i] for i < n (default: a plain loop). */
   readonly addInto?: (dst: Float32Array, src: Float32Array, n: number) => void;
+  /** y = x * scale + offset in float32 (kernels/scaleShift.ts), for rescaling. */
+  readonly scaleShift?: ScaleShiftKernel;
   /** Conv bias + relu epilogues (default: ../kernels/reluEpilogue.ts, the references they must equal). */
   readonly biasReluForward?: BiasReluKernel;
   readonly reluBackwardBias?: ReluBackwardBiasKernel;

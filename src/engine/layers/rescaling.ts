@@ -1,4 +1,6 @@
 /** Rescaling: y = x * scale + offset (Keras `Rescaling`, e.g. scale 1/255 for pixels). No parameters. */
+import { scaleShiftRange, type ScaleShiftKernel } from '../kernels/scaleShift.ts';
+import { DEFAULT_LAYER_ENV, type LayerEnv } from './layerEnv.ts';
 import { finiteNumber } from '../model/fields.ts';
 import { BaseLayer } from './baseLayer.ts';
 import type { LayerConfigBase, LayerDef } from './layerDef.ts';
@@ -20,21 +22,22 @@ export const rescalingDef: LayerDef<RescalingConfig> = {
   outputShape: (inputShape) => [...inputShape],
   paramDecls: () => [],
   flops: (inputShape) => 2 * sizeOfShape(inputShape),
-  create: (cfg, index) => new Rescaling(cfg, index),
+  create: (cfg, index, env) => new Rescaling(cfg, index, env),
 };
 
 export class Rescaling extends BaseLayer<RescalingConfig> {
   private readonly y = this.scratch();
   private readonly dx = this.scratch();
-  constructor(cfg: RescalingConfig, index: number) {
+  private readonly scaleShift: ScaleShiftKernel;
+  constructor(cfg: RescalingConfig, index: number, env: LayerEnv = DEFAULT_LAYER_ENV) {
     super(rescalingDef, cfg, index);
+    this.scaleShift = env.kernels.scaleShift ?? scaleShiftRange;
   }
 
   forward(x: Float32Array, batch: number, _ctx: ForwardContext): Float32Array {
     const n = batch * this.inSize;
     const y = this.y.get(n);
-    const { scale, offset } = this.config;
-    for (let i = 0; i < n; i++) y[i] = x[i] * scale + offset;
+    this.scaleShift(x, y, n, this.config.scale, this.config.offset);
     return y;
   }
 
@@ -42,7 +45,7 @@ export class Rescaling extends BaseLayer<RescalingConfig> {
     if (!needInputGrad) return undefined;
     const n = batch * this.inSize;
     const dx = this.dx.get(n);
-    const { scale } = this.config;
+    const scale = Math.fround(this.config.scale); // float32, as the forward
     for (let i = 0; i < n; i++) dx[i] = dy[i] * scale;
     return dx;
   }

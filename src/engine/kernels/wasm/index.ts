@@ -78,6 +78,7 @@ export function wasmKernelSet(wk: WasmMatmulKernels): typeof kernels {
     matmulRowsTNAcc: wk.matmulRowsTNAcc,
     adam: wk.adam,
     addInto: wk.addInto,
+    scaleShift: wk.scaleShift,
     biasReluForward: wk.biasReluForward,
     reluBackwardBias: wk.reluBackwardBias,
     im2colRange: wk.im2colRange,
@@ -97,7 +98,7 @@ export function wasmKernelSet(wk: WasmMatmulKernels): typeof kernels {
  * model's weights, gradients and optimizer slots in this thread's wasm memory (so the
  * kernels use them in place).
  */
-export const kernels: typeof plainKernels & Required<Pick<MatmulKernelSet, 'adam' | 'addInto' | 'allocate' | 'release' | 'recurrent' | 'biasReluForward' | 'reluBackwardBias' | 'im2colRange' | 'col2imRange' | 'maxPoolForward' | 'maxPoolBackward' | 'activationForward' | 'activationBackward'>> = {
+export const kernels: typeof plainKernels & Required<Pick<MatmulKernelSet, 'adam' | 'addInto' | 'scaleShift' | 'allocate' | 'release' | 'recurrent' | 'biasReluForward' | 'reluBackwardBias' | 'im2colRange' | 'col2imRange' | 'maxPoolForward' | 'maxPoolBackward' | 'activationForward' | 'activationBackward'>> = {
   ...plainKernels,
   matmulRows: lazy('matmulRows'),
   matmulRowsNT: lazy('matmulRowsNT'),
@@ -106,6 +107,7 @@ export const kernels: typeof plainKernels & Required<Pick<MatmulKernelSet, 'adam
   matmulRowsTNAcc: lazy('matmulRowsTNAcc'),
   adam: (w, g, m, v, from, to, k) => defaultWasmKernels().adam(w, g, m, v, from, to, k),
   addInto: (dst, src, n) => defaultWasmKernels().addInto(dst, src, n),
+  scaleShift: (x, y, n, scale, offset) => defaultWasmKernels().scaleShift(x, y, n, scale, offset),
   biasReluForward: (z, a, bias, rows, f) => defaultWasmKernels().biasReluForward(z, a, bias, rows, f),
   reluBackwardBias: (z, dy, dz, bg, rows, f) => defaultWasmKernels().reluBackwardBias(z, dy, dz, bg, rows, f),
   im2colRange: (x, g, col, s0, s1) => defaultWasmKernels().im2colRange(x, g, col, s0, s1),

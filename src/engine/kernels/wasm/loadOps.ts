@@ -15,6 +15,7 @@ export interface OpsExports {
     b1: number, c1: number, b2: number, c2: number, stepSize: number, rbc2: number, eps: number,
   ): void;
   addInto(dst: number, src: number, n: number): void;
+  scaleShift(x: number, y: number, n: number, scale: number, offset: number): void;
   biasRelu(z: number, a: number, bias: number, rows: number, f: number): void;
   relu(z: number, a: number, n: number): void;
   reluBackwardBias(z: number, dy: number, dz: number, biasGrad: number, rows: number, f: number, withBias: number): void;

@@ -126,6 +126,13 @@ function adam(): string {
   return loop('adam', params, fs, body, ['gi', 'wi', 'mi', 'vi'], ['(local.set $nclip (f32.neg (local.get $clip)))'], 2);
 }
 
+/** scaleShift(x, y, n, scale, offset): y = x*scale + offset (float32, two roundings; kernels/scaleShift.ts). */
+function scaleShift(): string {
+  return loop('scaleShift', '(param $x i32) (param $y i32) (param $n i32) (param $scale f32) (param $offset f32)', ['scale', 'offset'], (o) => [
+    o.store(at('y'), o.op('add', o.op('mul', o.load(at('x')), o.splat('scale')), o.splat('offset'))),
+  ], [], [], 2);
+}
+
 /** addInto(dst, src, n): dst += src. */
 function addInto(): string {
   return loop('addInto', '(param $dst i32) (param $src i32) (param $n i32)', [], (o) => [
@@ -230,5 +237,5 @@ function reluBackwardBias(): string {
 
 /** The whole module's text. Memory is imported (shared, the GEMM instance's). */
 export function opsWat(): string {
-  return ['(module', '(import "env" "memory" (memory 1 32768 shared))', adam(), addInto(), biasRelu(), relu(), reluBackwardBias(), reluBackward(), leakyRelu(), im2colFunctions(), poolFunctions(), ')'].join('\n');
+  return ['(module', '(import "env" "memory" (memory 1 32768 shared))', adam(), addInto(), scaleShift(), biasRelu(), relu(), reluBackwardBias(), reluBackward(), leakyRelu(), im2colFunctions(), poolFunctions(), ')'].join('\n');
 }

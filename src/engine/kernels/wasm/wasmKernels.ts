@@ -7,6 +7,7 @@
  * are used in place; others are copied in (only the rows of A the range needs, all of B)
  * and the output rows copied back out. See README.md for what the copies cost.
  */
+import { scaleShiftRange, type ScaleShiftKernel } from '../scaleShift.ts';
 import type { MatmulKernel } from '../matmul.ts';
 import { instantiateGemm } from './loadGemm.ts';
 import type { GemmInstance, GemmOptions } from './loadGemm.ts';
@@ -34,6 +35,7 @@ export interface WasmMatmulKernels {
   readonly matmulRowsTNAcc: MatmulKernel;
   /** Adam over views in this memory in WebAssembly SIMD (others: the plain `adamRange`); same results. */
   readonly adam: AdamKernel;
+  readonly scaleShift: ScaleShiftKernel;
   /** dst[i] += src[i] for i < n (in wasm when both live in this memory). */
   readonly addInto: (dst: Float32Array, src: Float32Array, n: number) => void;
   /** The conv epilogues of ../reluEpilogue.ts in wasm when every array lives in this memory; same results. */
@@ -137,6 +139,10 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmMatmulKe
     else for (let i = 0; i < n; i++) dst[i] += src[i];
   };
 
+  const scaleShift: ScaleShiftKernel = (x, y, n, scale, offset) => {
+    if (arena.owns(x) && arena.owns(y)) ops.scaleShift(x.byteOffset, y.byteOffset, n, scale, offset);
+    else scaleShiftRange(x, y, n, scale, offset);
+  };
   const biasRelu: BiasReluKernel = (z, a, bias, rows, f) => {
     if (!(arena.owns(z) && arena.owns(a) && (bias === null || arena.owns(bias)))) biasReluForward(z, a, bias, rows, f);
     else if (bias === null) ops.relu(z.byteOffset, a.byteOffset, rows * f);
@@ -183,6 +189,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmMatmulKe
   return {
     adam,
     addInto,
+    scaleShift,
     activationForward,
     activationBackward,
     maxPoolForward: poolForward,
