@@ -70,18 +70,21 @@ export class JobProgress {
   /** Messages are handled strictly in order; a failed write stops further writes and surfaces in `drain`. */
   handle(m: TrainMessage): void {
     if (m.type === 'checkpoint') {
-      // Coalesce: when commits fall behind (short epochs, a slow database), skip to the newest.
-      const scheduled = this.pendingCheckpoint !== undefined;
+      // Coalesce: when commits fall behind (short epochs, a slow database), only the newest
+      // is written. Each one is committed at its own place in the chain, after the step
+      // points that came before it: committing a newer checkpoint from an older one's turn
+      // would write it before its own steps' metrics, and a crash then would lose them.
       this.pendingCheckpoint = m;
-      if (!scheduled) this.enqueue(() => this.commitPending());
+      this.enqueue(() => this.commitPending(m));
       return;
     }
     this.enqueue(() => this.apply(m));
   }
 
-  private async commitPending(): Promise<void> {
+  /** Commits `target` if it is still the newest checkpoint (a newer one commits in its own turn); with no target, whatever is pending. */
+  private async commitPending(target?: Extract<TrainMessage, { type: 'checkpoint' }>): Promise<void> {
     const m = this.pendingCheckpoint;
-    if (!m) return;
+    if (!m || (target !== undefined && m !== target)) return;
     // Every metric point up to now (so up to the checkpoint's step) is written first: a run
     // resumed from this checkpoint never re-reports the steps before it.
     await this.flushPoints();
