@@ -128,7 +128,11 @@ export class Dense extends BaseLayer<DenseConfig> {
       const cols = j1 - j0;
       awaitParam(w, j1 * nIn);
       this.kernels.matmulRowsNT(x, w.subarray(j0 * nIn, j1 * nIn), part, batch, nIn, cols, 0, batch);
-      for (let i = 0; i < batch; i++) z.set(part.subarray(i * cols, (i + 1) * cols), i * nOut + j0);
+      // An element loop: a subarray per row was ~0.06 us each, 8 blocks x 70 rows a step.
+      for (let i = 0, src = 0; i < batch; i++) {
+        const dst = i * nOut + j0;
+        for (let j = 0; j < cols; j++) z[dst + j] = part[src++];
+      }
     }
   }
 
