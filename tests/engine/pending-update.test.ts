@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng, Sequential } from '../../src/engine/index.ts';
+import { plainKernels } from '../../src/engine/kernels/wasm/index.ts';
 
 const spec = {
   inputShape: [24],
@@ -21,8 +22,8 @@ const rng = new Rng(5);
 const x = new Float32Array(batch * 24).map(() => rng.normal());
 const y = new Float32Array(batch).map(() => rng.int(7));
 
-function compiled(): Sequential {
-  const m = Sequential.fromSpec(spec, { seed: 3 });
+function compiled(plain = false): Sequential {
+  const m = Sequential.fromSpec(spec, { seed: 3, ...(plain ? { kernels: plainKernels } : {}) });
   m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
   return m;
 }
@@ -36,10 +37,10 @@ function ranges(m: Sequential): Map<string, [number, number]> {
   }));
 }
 
-test('a forward behind a front-to-back update waits for each block of weights before reading it, with the same result', () => {
-  const plain = compiled();
-  const expected = plain.forward(x, batch, false).slice();
-  const m = compiled();
+for (const kernels of ['wasm', 'plain'] as const) test(`a forward behind a front-to-back update waits for each block of weights before reading it, with the same result (${kernels} kernels)`, () => {
+  const reference = compiled(kernels === 'plain');
+  const expected = reference.forward(x, batch, false).slice();
+  const m = compiled(kernels === 'plain');
   const r = ranges(m);
   const total = m.paramCount;
   // The "update": weights become final only as progress reaches them. Poison what is not yet

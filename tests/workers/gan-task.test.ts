@@ -7,13 +7,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MessageChannel } from 'node:worker_threads';
 import { gan } from '../../src/workers/tasks/gan.ts';
-import { CONTROL, type GanTaskInput, type TrainMessage, type TrainOutcome } from '../../src/workers/tasks/messages.ts';
+import { CONTROL, type TrainMessage, type TrainOutcome } from '../../src/workers/tasks/messages.ts';
 import { GanTrainer, decodeSafetensors } from '../../src/engine/index.ts';
 import { PNG_SIGNATURE } from '../../src/shared/png.ts';
 import type { ResolvedGanTraining } from '../../src/shared/gan-config.ts';
 import { idxBytes } from '../helpers/datasets.ts';
+import { runTask, type TaskStop } from '../helpers/run-task.ts';
 import { discriminatorSpec, generatorSpec, squares, squaresIdx } from '../helpers/gan-data.ts';
 
 const dataset = { format: 'idx' as const, parts: squaresIdx(96), options: {} };
@@ -24,29 +24,10 @@ const training: ResolvedGanTraining = {
 };
 const STEPS = 3 * Math.floor(96 / 32);
 
-async function run(opts: { checkpoint?: Uint8Array; stopAtStep?: number; kind?: number; training?: ResolvedGanTraining; parts?: typeof dataset.parts } = {}): Promise<{ outcome: TrainOutcome; messages: TrainMessage[] }> {
-  const { port1, port2 } = new MessageChannel();
-  const control = new SharedArrayBuffer(4);
-  const messages: TrainMessage[] = [];
-  port1.on('message', (m: TrainMessage) => messages.push(m));
-  const input: GanTaskInput = { jobId: 'j', spec, training: opts.training ?? training, dataset: { ...dataset, parts: opts.parts ?? dataset.parts }, checkpoint: opts.checkpoint ?? null, control, port: port2 };
-  const realLoad = Atomics.load;
-  if (opts.stopAtStep !== undefined) {
-    let calls = 0;
-    (Atomics as { load: typeof Atomics.load }).load = ((arr: Int32Array, i: number) => {
-      calls++;
-      if (calls === opts.stopAtStep) Atomics.store(arr, i, opts.kind ?? CONTROL.cancel);
-      return realLoad(arr, i);
-    }) as typeof Atomics.load;
-  }
-  try {
-    const outcome = await gan(input);
-    await new Promise((r) => setTimeout(r, 20));
-    return { outcome, messages };
-  } finally {
-    (Atomics as { load: typeof Atomics.load }).load = realLoad;
-    port1.close();
-  }
+async function run(opts: { checkpoint?: Uint8Array; training?: ResolvedGanTraining; parts?: typeof dataset.parts } & TaskStop = {}): Promise<{ outcome: TrainOutcome; messages: TrainMessage[] }> {
+  return runTask((control, port) => gan({
+    jobId: 'j', spec, training: opts.training ?? training, dataset: { ...dataset, parts: opts.parts ?? dataset.parts }, checkpoint: opts.checkpoint ?? null, control, port,
+  }), opts);
 }
 
 function tensorsOf(checkpoint: Uint8Array): Record<string, number[]> {

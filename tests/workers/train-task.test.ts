@@ -6,47 +6,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MessageChannel } from 'node:worker_threads';
 import { train } from '../../src/workers/tasks/train.ts';
-import { CONTROL, type TrainMessage, type TrainOutcome, type TrainTaskInput } from '../../src/workers/tasks/messages.ts';
+import { CONTROL, type TrainMessage, type TrainOutcome } from '../../src/workers/tasks/messages.ts';
 import { resolveTrainingConfig } from '../../src/shared/training-config.ts';
 import { decodeSafetensors } from '../../src/engine/index.ts';
 import { blobs, idxBytes, mlpSpec } from '../helpers/datasets.ts';
+import { runTask, type TaskStop } from '../helpers/run-task.ts';
 
 const data = blobs(200, 8, 3, 5);
 const dataset = { format: 'idx' as const, parts: { x: idxBytes('f32', [200, 8], data.x), y: idxBytes('u8', [200], data.y) }, options: {} };
 const training = resolveTrainingConfig({ loss: 'sparseCategoricalCrossentropy', epochs: 4, batchSize: 10, seed: 3, optimizer: { type: 'adam', learningRate: 0.01 } }, () => 0);
 
-async function run(opts: { checkpoint?: Uint8Array; stopAtStep?: number; kind?: number } = {}): Promise<{ outcome: TrainOutcome; messages: TrainMessage[] }> {
-  const { port1, port2 } = new MessageChannel();
-  const control = new SharedArrayBuffer(4);
-  const messages: TrainMessage[] = [];
-  port1.on('message', (m: TrainMessage) => {
-    messages.push(m);
-  });
-  const input: TrainTaskInput = { jobId: 'j', spec: mlpSpec(), training, dataset, checkpoint: opts.checkpoint ?? null, control, port: port2 };
-  if (opts.stopAtStep !== undefined) {
-    // Flip the control word from inside the training loop, exactly after step `stopAtStep`, like a relay would.
-    const realLoad = Atomics.load;
-    let calls = 0;
-    (Atomics as { load: typeof Atomics.load }).load = ((arr: Int32Array, i: number) => {
-      calls++;
-      if (calls === opts.stopAtStep) Atomics.store(arr, i, opts.kind ?? CONTROL.cancel);
-      return realLoad(arr, i);
-    }) as typeof Atomics.load;
-    try {
-      const outcome = await train(input);
-      await new Promise((r) => setTimeout(r, 20));
-      return { outcome, messages };
-    } finally {
-      (Atomics as { load: typeof Atomics.load }).load = realLoad;
-      port1.close();
-    }
-  }
-  const outcome = await train(input);
-  await new Promise((r) => setTimeout(r, 20));
-  port1.close();
-  return { outcome, messages };
+async function run(opts: { checkpoint?: Uint8Array } & TaskStop = {}): Promise<{ outcome: TrainOutcome; messages: TrainMessage[] }> {
+  return runTask((control, port) => train({ jobId: 'j', spec: mlpSpec(), training, dataset, checkpoint: opts.checkpoint ?? null, control, port }), opts);
 }
 
 function weightsOf(checkpoint: Uint8Array): Record<string, number[]> {

@@ -38,7 +38,7 @@ import { Worker } from 'node:worker_threads';
 import { defaultWasmKernels, sharedFloat32, type GradientStrategy, type Sequential } from '../../engine/index.ts';
 import {
   BATCH, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, PEND, PROGRESS, PSTART, START, STATUS, STEP, WEIGHTS, XPTR,
-  commandSlot, controlInts, helperBase, waitChange,
+  commandSlot, controlInts, helperBase, waitChange, waitUpdated,
 } from './controlBlock.ts';
 import type { HelperInit, HelperMessage } from './messages.ts';
 import { ParallelTrainingError } from './ParallelTrainingError.ts';
@@ -85,8 +85,6 @@ export class ParallelTrainer implements GradientStrategy {
   private pendingReduce = false;
   /** Generation of an update the helpers are still running (see step / settle). */
   private pendingStep: number | null = null;
-  /** Each helper's parameter range in the update running now (index 0 unused). */
-  private readonly stepRanges: [number, number][];
   /** Training FLOPs per sample, for the calling thread's extra rows (leadRows); 0 when the update is not split. */
   private readonly flopsPerSample: number;
   private readonly waitUpdated = (elements: number): void => this.waitProgress(elements);
@@ -102,7 +100,6 @@ export class ParallelTrainer implements GradientStrategy {
   ) {
     this.threads = threads;
     this.splitStep = splitStep;
-    this.stepRanges = Array.from({ length: threads }, () => [0, 0] as [number, number]);
     this.flopsPerSample = splitStep ? model.summary().flops.trainingPerSample : 0;
     this.ctrl = new Int32Array(new SharedArrayBuffer(controlInts(threads) * 4));
     this.losses = new Float64Array(new SharedArrayBuffer(threads * 8));
@@ -268,8 +265,6 @@ export class ParallelTrainer implements GradientStrategy {
     const total = this.model.paramCount;
     for (let h = 1; h < this.threads; h++) {
       const [a, b] = partBounds(h - 1, total, this.threads - 1);
-      this.stepRanges[h][0] = a;
-      this.stepRanges[h][1] = b;
       Atomics.store(this.ctrl, helperBase(h) + PSTART, a);
       Atomics.store(this.ctrl, helperBase(h) + PEND, b);
       Atomics.store(this.ctrl, helperBase(h) + PROGRESS, a);
@@ -280,22 +275,11 @@ export class ParallelTrainer implements GradientStrategy {
 
   /** Blocks until the running update has finished the parameter elements [0, elements) (throws a helper's error). */
   private waitProgress(elements: number): void {
-    const ctrl = this.ctrl;
     for (let h = 1; h < this.threads; h++) {
-      const [a, b] = this.stepRanges[h];
-      if (a >= elements) continue;
-      const target = Math.min(b, elements);
-      const at = helperBase(h) + PROGRESS;
-      let v = Atomics.load(ctrl, at);
-      while (v < target) {
-        if (v === -1) {
-          // The helper failed or died during the update: settle reports its error.
-          this.settle();
-          throw new ParallelTrainingError(`helper thread ${h} stopped during the optimizer update`);
-        }
-        waitChange(ctrl, at, v);
-        v = Atomics.load(ctrl, at);
-      }
+      if (waitUpdated(this.ctrl, h, elements)) continue;
+      // The helper failed or died during the update: settle reports its error.
+      this.settle();
+      throw new ParallelTrainingError(`helper thread ${h} stopped during the optimizer update`);
     }
   }
 

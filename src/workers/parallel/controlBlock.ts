@@ -88,5 +88,21 @@ export function waitChange(ctrl: Int32Array, i: number, value: number): void {
   while (Atomics.load(ctrl, i) === value) Atomics.wait(ctrl, i, value);
 }
 
+/**
+ * Waits until helper `h`'s running update has finished its elements below `upTo` (all of its
+ * range when `upTo` is past it). False when the helper failed or died during it (PROGRESS -1).
+ */
+export function waitUpdated(ctrl: Int32Array, h: number, upTo: number): boolean {
+  const base = helperBase(h);
+  if (Atomics.load(ctrl, base + PSTART) >= upTo) return true;
+  const target = Math.min(Atomics.load(ctrl, base + PEND), upTo);
+  const at = base + PROGRESS;
+  for (let v = Atomics.load(ctrl, at); v < target; v = Atomics.load(ctrl, at)) {
+    if (v === -1) return false;
+    waitChange(ctrl, at, v);
+  }
+  return true;
+}
+
 /** How long a waiting thread spins before it parks. */
 const SPIN_MS = 0.2;

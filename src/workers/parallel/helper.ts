@@ -11,7 +11,7 @@ import {
 } from '../../engine/index.ts';
 import {
   BATCH, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, OK, PEND, PROGRESS, PSTART, START, STATUS, STEP, WEIGHTS, XPTR,
-  UPDATE_CHUNK, commandSlot, helperBase, waitChange,
+  UPDATE_CHUNK, commandSlot, helperBase, waitChange, waitUpdated,
 } from './controlBlock.ts';
 import type { HelperInit, HelperMessage } from './messages.ts';
 import { reduceRange, type AddInto } from './ranges.ts';
@@ -94,15 +94,7 @@ post({ type: 'ready' });
 /** With several helpers: waits until the others have finished their ranges of the last update (this one has). */
 function awaitOtherUpdates(): void {
   for (let h = 1; h < d.threads; h++) {
-    if (h === d.index) continue;
-    const at = helperBase(h) + PROGRESS;
-    const end = Atomics.load(ctrl, helperBase(h) + PEND);
-    let v = Atomics.load(ctrl, at);
-    while (v < end) {
-      if (v === -1) throw new Error(`helper ${h} stopped during the optimizer update`);
-      waitChange(ctrl, at, v);
-      v = Atomics.load(ctrl, at);
-    }
+    if (h !== d.index && !waitUpdated(ctrl, h, Number.MAX_SAFE_INTEGER)) throw new Error(`helper ${h} stopped during the optimizer update`);
   }
 }
 
