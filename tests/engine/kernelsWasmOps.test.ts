@@ -130,6 +130,13 @@ test('wasm im2col / col2im equal the references over padding, strides, dilation,
     { h: 8, w: 9, c: 3, kh: 4, kw: 3, sh: 2, sw: 3, dh: 1, dw: 1, padTop: 1, padLeft: 0, outH: 4, outW: 3 },
     { h: 9, w: 9, c: 5, kh: 3, kw: 3, sh: 1, sw: 2, dh: 2, dw: 2, padTop: 2, padLeft: 2, outH: 9, outW: 5 },
     { h: 1, w: 12, c: 6, kh: 1, kw: 5, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 0, padLeft: 2, outH: 1, outW: 12 },
+    // Runs of 1 to 4 floats (moved inline, not by the copy loop): whole kernel rows of
+    // kw·c = 2, 4, 1 and 3, and edge pixels of c = 2, 4 and 1.
+    { h: 5, w: 6, c: 2, kh: 2, kw: 2, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 1, padLeft: 1, outH: 5, outW: 6 },
+    { h: 4, w: 5, c: 4, kh: 3, kw: 1, sh: 1, sw: 2, dh: 1, dw: 1, padTop: 1, padLeft: 0, outH: 4, outW: 3 },
+    { h: 5, w: 5, c: 1, kh: 2, kw: 2, sh: 2, sw: 1, dh: 1, dw: 1, padTop: 0, padLeft: 1, outH: 3, outW: 5 },
+    { h: 6, w: 6, c: 1, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, padTop: 1, padLeft: 1, outH: 6, outW: 6 },
+    { h: 7, w: 7, c: 1, kh: 3, kw: 3, sh: 2, sw: 2, dh: 1, dw: 2, padTop: 2, padLeft: 2, outH: 4, outW: 4 },
   ];
   for (const [gi, g] of geometries.entries()) {
     const samples = 3;
