@@ -4,9 +4,10 @@
  * weights, the optimizer update on the helper), and the ratio, in one run. MLP 784-128-10
  * (Adam) at batch 128 and 32, and the CNN of bench/cnn.ts at batch 128 (fewer steps).
  *
- * On a shared VM the speed of a second core changes from minute to minute, so each case
- * alternates 1-thread and 2-thread fits `--rounds` times and prints the medians, their
- * ratio and the range of the per-round ratios. Before the cases the run measures what the
+ * On a shared VM the machine's speed changes from one second to the next (seen: x0.8 to
+ * x2.5 between two 300-step fits), so each case keeps a 1-thread and a 2-thread model alive
+ * and lets them take turns: `--steps` steps each, `--rounds` pairs of turns. It prints the
+ * medians, their ratio and the spread of the per-pair ratios. Before the cases the run measures what the
  * machine gives a second thread right now (bench/capacity.ts): the engine's wasm SIMD GEMM
  * in 1 worker against 2 at once, and a scalar JS loop (which reads ~x2 even when the two
  * vCPUs share one core's SIMD units). A ratio near the SIMD capacity is as good as it gets.
@@ -15,7 +16,7 @@
  * reduction and optimizer update) against the whole 1-thread step: the speedup 2 free cores
  * would give before synchronisation and memory contention.
  *
- *   node --import tsx bench/threads.ts [--steps 300] [--rounds 3] [--batches 128,32] [--threads 2] [--no-cnn] [--repeat 1]
+ *   node --import tsx bench/threads.ts [--steps 60] [--rounds 25] [--batches 128,32] [--threads 2] [--no-cnn] [--repeat 1]
  */
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
@@ -29,12 +30,12 @@ import { capacity } from './capacity.ts';
 
 const { values } = parseArgs({
   options: {
-    steps: { type: 'string', default: '300' },
+    steps: { type: 'string', default: '60' },
     batches: { type: 'string', default: '128,32' },
     threads: { type: 'string', default: '2' },
     'no-cnn': { type: 'boolean', default: false },
     repeat: { type: 'string', default: '1' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '25' },
   },
 });
 const steps = Number(values.steps);
@@ -45,22 +46,54 @@ const rounds = Number(values.rounds);
 const MLP = MLP_SPEC;
 const CNN = CNN_SPEC;
 
-async function samplesPerSecond(spec: unknown, inSize: number, batch: number, nThreads: number, nSteps: number): Promise<number> {
+/** A compiled model (and its ParallelTrainer when threads > 1) fitting on one fixed random data set. */
+async function setup(spec: unknown, inSize: number, batch: number, nThreads: number, nSteps: number): Promise<{ fit: () => Promise<number>; close: () => Promise<void> }> {
   const n = nSteps * batch;
   const { x, y } = randomData(n, inSize);
   const shape = (spec as { inputShape: number[] }).inputShape;
   const model = Sequential.fromSpec(spec, { seed: 0 });
   model.compile({ optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparseCategoricalCrossentropy' });
   const trainer = nThreads > 1 ? await ParallelTrainer.create(model, { threads: nThreads, batchSize: batch }) : null;
-  const opts = { batchSize: batch, ...(trainer ? { gradients: trainer } : {}) };
+  const opts = { batchSize: batch, epochs: 1, shuffle: false, ...(trainer ? { gradients: trainer } : {}) };
+  const xs = { data: x, shape: [n, ...shape] };
+  const ys = { data: y, shape: [n] };
+  return {
+    /** One epoch of `nSteps` steps; samples per second. */
+    fit: async () => {
+      const t = performance.now();
+      await model.fit(xs, ys, opts);
+      return n / ((performance.now() - t) / 1000);
+    },
+    close: async () => {
+      await trainer?.close();
+      model.dispose();
+    },
+  };
+}
+
+/**
+ * 1-thread and `threads`-thread samples per second, interleaved: both models stay alive and
+ * take turns fitting `nSteps` steps, `pairs` times (after two warm-up turns each), so a slow
+ * phase of the machine (seconds long here) hits both sides of a pair alike.
+ */
+async function interleaved(spec: unknown, inSize: number, batch: number, nSteps: number, pairs: number): Promise<{ ones: number[]; manys: number[] }> {
+  const one = await setup(spec, inSize, batch, 1, nSteps);
+  const many = await setup(spec, inSize, batch, threads, nSteps);
   try {
-    const warm = Math.min(20, nSteps) * batch;
-    await model.fit({ data: x.subarray(0, warm * inSize), shape: [warm, ...shape] }, { data: y.subarray(0, warm), shape: [warm] }, opts);
-    const t = performance.now();
-    await model.fit({ data: x, shape: [n, ...shape] }, { data: y, shape: [n] }, { ...opts, epochs: 1, shuffle: false });
-    return n / ((performance.now() - t) / 1000);
+    for (let k = 0; k < 2; k++) {
+      await one.fit();
+      await many.fit();
+    }
+    const ones: number[] = [];
+    const manys: number[] = [];
+    for (let k = 0; k < pairs; k++) {
+      ones.push(await one.fit());
+      manys.push(await many.fit());
+    }
+    return { ones, manys };
   } finally {
-    await trainer?.close();
+    await one.close();
+    await many.close();
   }
 }
 
@@ -106,21 +139,17 @@ const median = (v: number[]): number => {
 
 for (let r = 0; r < Number(values.repeat); r++) {
   const cap = await capacity(threads);
-  console.log(`data-parallel fit, 1 vs ${threads} threads, ${steps} steps per fit, ${rounds} alternating rounds per case; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`data-parallel fit, 1 vs ${threads} threads, ${rounds} pairs of turns per case (MLP ${steps} steps a turn, CNN ${Math.max(4, Math.floor(steps / 10))}); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`  the machine's ${threads}-thread capacity now: wasm SIMD GEMM x${cap.simd.toFixed(2)}, scalar JS x${cap.scalar.toFixed(2)}`);
   for (const [name, spec, inSize, batch] of cases) {
-    const nSteps = spec === CNN ? Math.max(10, Math.floor(steps / 10)) : steps;
-    const ones: number[] = [];
-    const manys: number[] = [];
-    for (let k = 0; k < rounds; k++) {
-      ones.push(await samplesPerSecond(spec, inSize, batch, 1, nSteps));
-      manys.push(await samplesPerSecond(spec, inSize, batch, threads, nSteps));
-    }
+    const nSteps = spec === CNN ? Math.max(4, Math.floor(steps / 10)) : steps;
+    const { ones, manys } = await interleaved(spec, inSize, batch, nSteps, rounds);
     const one = median(ones);
     const many = median(manys);
-    const per = ones.map((o, k) => manys[k] / o);
+    const per = ones.map((o, k) => manys[k] / o).sort((a, b) => a - b);
+    const q = (f: number): number => per[Math.min(per.length - 1, Math.floor(f * per.length))];
     console.log(`  ${name.padEnd(30)} 1 thread ${one.toFixed(0).padStart(7)} samples/s   ${threads} threads ${many.toFixed(0).padStart(7)} samples/s   x${(many / one).toFixed(2)}` +
-      ` (medians; rounds x${Math.min(...per).toFixed(2)}-x${Math.max(...per).toFixed(2)})`);
+      ` (medians); per pair: median x${median(per).toFixed(2)}, middle half x${q(0.25).toFixed(2)}-x${q(0.75).toFixed(2)}, all x${per[0].toFixed(2)}-x${per[per.length - 1].toFixed(2)}`);
   }
   if (threads === 2) {
     for (const b of batches) {
