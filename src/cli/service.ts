@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import type { Config } from '../shared/config.ts';
 import { deploymentOf } from '../shared/config.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
+import { enableRelaxedSimd } from './relaxed-simd.ts';
 import { openDatabase, type Database } from '../db/open.ts';
 import { DEFAULT_TENANT, registerApiKey } from '../db/repos/api-keys.ts';
 import { TrainingQueue, type QueueConnection } from '../queue/training-queue.ts';
@@ -99,7 +100,10 @@ export async function startService(role: Role, config: Config, logger: Logger): 
 
 /** Runs a role until SIGTERM or SIGINT; a second signal, or the grace period running out, exits at once. */
 export async function runService(role: Role, config: Config): Promise<number> {
+  // Before anything builds engine kernels (the API's predictions, the worker's threads).
+  const relaxedSimd = enableRelaxedSimd();
   const logger = createLogger(config.logLevel, role);
+  logger.info({ relaxedSimd }, relaxedSimd ? 'wasm relaxed SIMD on: fused multiply-add GEMM' : 'wasm relaxed SIMD off: plain SIMD128 GEMM');
   const service = await startService(role, config, logger);
   await new Promise<void>((resolve) => {
     let signals = 0;

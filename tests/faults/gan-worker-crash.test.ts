@@ -11,6 +11,12 @@ import { decodeSafetensors, GanTrainer } from '../../src/engine/index.ts';
 import { squares, squaresIdx } from '../helpers/gan-data.ts';
 import { api, poll, serviceEnv, startRole, stop, uploadIdx, type ServiceEnv } from '../helpers/service.ts';
 import type { RunningProcess } from '../helpers/process.ts';
+import { enableRelaxedSimd } from '../../src/cli/relaxed-simd.ts';
+
+// The reference below must train with the kernels the service processes use: the CLI turns
+// on relaxed SIMD unless TRAINYARD_RELAXED_SIMD=0 (src/cli/relaxed-simd.ts), so this process
+// does the same, before it builds any.
+enableRelaxedSimd();
 
 type Job = { id: string; status: string; attempt: number; failure: unknown; transitions: Array<{ to: string; reason: string }> };
 type Metrics = { points: Array<{ series: string; step: number }>; next: string | null };

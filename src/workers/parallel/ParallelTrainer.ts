@@ -162,7 +162,7 @@ export class ParallelTrainer implements GradientStrategy {
         control: this.ctrl.buffer as SharedArrayBuffer, losses: this.losses.buffer as SharedArrayBuffer,
         step: this.stepArgs.buffer as SharedArrayBuffer, errors: this.errors.buffer as SharedArrayBuffer,
         x: this.x, y: this.y, w: this.w, out: this.lastOutput, xSize: this.xSize, ySize: this.ySize, outSize: this.outSize,
-        ...(this.inWasm ? { memory: defaultWasmKernels().instance.memory } : {}),
+        ...(this.inWasm ? { memory: defaultWasmKernels().instance.memory, relaxed: defaultWasmKernels().relaxed } : {}),
         ...(fault !== undefined && h === 1 ? { fault } : {}),
       };
       const worker = new Worker(HELPER_URL, { workerData: init });

@@ -36,6 +36,8 @@ export interface HelperInit {
    * use them in place). Absent: plain SharedArrayBuffers.
    */
   memory?: WasmMemory;
+  /** With `memory`: whether the main thread's kernels use relaxed SIMD (the helper's must match, for the same rounding). */
+  relaxed?: boolean;
   /** For tests: at its n-th command (COMPUTE and STEP counted, 1-based) this helper throws, or exits its thread. */
   fault?: { atCommand: number; kind: 'throw' | 'exit' };
 }

@@ -10,6 +10,7 @@ import { argmaxAxisRange, maxAxisRange, sumAxisRange } from '../reduce.ts';
 import { gatherRows, scatterRows } from '../copy.ts';
 import { erf } from '../erf.ts';
 import { createWasmKernels } from './wasmKernels.ts';
+import { relaxedSimdSupported } from './loadGemm.ts';
 import type { MatmulKernelSet } from '../../layers/layerEnv.ts';
 import type { WasmMatmulKernels } from './wasmKernels.ts';
 import { createWasmRecurrentKernels, type WasmRecurrentKernels } from './recurrentKernels.ts';
@@ -24,9 +25,13 @@ export type { WasmMemory } from './wasmApi.ts';
 
 let shared: WasmMatmulKernels | undefined;
 
-/** This thread's default wasm kernels (relaxed SIMD when the runtime has it). */
+/**
+ * This thread's default wasm kernels: relaxed SIMD (fused multiply-add GEMM) when the runtime
+ * has it when they are first built, else plain SIMD128. Node 20 has it only with
+ * --experimental-wasm-relaxed-simd, which the service turns on (src/cli/relaxed-simd.ts).
+ */
 export function defaultWasmKernels(): WasmMatmulKernels {
-  if (shared === undefined) shared = createWasmKernels();
+  if (shared === undefined) shared = createWasmKernels({ relaxed: relaxedSimdSupported() });
   return shared;
 }
 
