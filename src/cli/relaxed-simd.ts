@@ -5,7 +5,7 @@
  * the first kernels are built: the service calls it first thing, and worker threads share
  * the process's flags.
  *
- * Measured: training 1.2-1.4x faster on Intel Xeon (Emerald Rapids), no change on AMD
+ * Measured: training 1.1-1.4x faster on Intel Xeon (Emerald Rapids), no change on AMD
  * Zen 4/5. The cost: a fused multiply-add rounds once where plain SIMD rounds twice, so
  * results differ in the last bits between CPUs with and without FMA (one machine stays
  * bit-reproducible). TRAINYARD_RELAXED_SIMD=0 keeps plain SIMD128: the same bits on every

@@ -66,7 +66,8 @@ function im2col(adjoint: boolean): string {
   const locals = ['kwc', 'imgSize', 'o', 's', 'oy', 'ox', 'ky', 'kx', 'iy0', 'ix0', 'ixLast', 'iy', 'ix', 'rowBase', 'xs', 'src'];
   // Copy a run of n floats between the column matrix at $o and the image at `at`. im2col's
   // runs of at most 4 floats (one channel: a 3-wide kernel row is 3 floats) are moved inline
-  // with one or two loads and stores: a call and a loop per run cost 3x as much (conv 3x3x1).
+  // with one or two loads and stores, not by a call and a loop (a 3x3x1 layer's im2col at
+  // batch 64: 1.10-1.15 ms -> 0.94-0.95).
   const run = (at: string, n: string): string => (adjoint
     ? `(call $addTo ${at} (local.get $o) ${n})`
     : `(local.set $src ${at}) (if (i32.le_u ${n} (i32.const 4)) (then ${smallRun(n, (off, type) => `(${type}.load ${off('(local.get $src)')})`)}) (else (call $copy (local.get $o) (local.get $src) ${n})))`);
