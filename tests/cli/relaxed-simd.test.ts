@@ -19,15 +19,27 @@ const a = wk.arena.alloc(3 * 5), b = wk.arena.alloc(5 * 4), c = wk.arena.alloc(3
 a.forEach((_, i) => { a[i] = (i % 7) - 3; });
 b.forEach((_, i) => { b[i] = (i % 5) * 0.5 - 1; });
 wk.matmulRows(a, b, c, 3, 5, 4, 0, 3);
-console.log(JSON.stringify({ enabled, relaxed: wk.relaxed, c: Array.from(c) }));
+// A worker thread started afterwards (as the training worker's pool threads are) sees the flag too.
+const { Worker } = await import('node:worker_threads');
+const url = new URL('./src/engine/kernels/wasm/index.ts', 'file://' + process.cwd() + '/').href;
+// (Eval'd as a module, like this script: --input-type=module reaches the worker too.)
+const w = new Worker(\`
+  import { parentPort } from 'node:worker_threads';
+  const { register } = await import('tsx/esm/api');
+  register();
+  const { defaultWasmKernels } = await import('\${url}');
+  parentPort.postMessage(defaultWasmKernels().relaxed);\`, { eval: true });
+const workerRelaxed = await new Promise((resolve) => w.once('message', resolve));
+await w.terminate();
+console.log(JSON.stringify({ enabled, relaxed: wk.relaxed, workerRelaxed, c: Array.from(c) }));
 `;
 
-function child(env: Record<string, string>): { enabled: boolean; relaxed: boolean; c: number[] } {
+function child(env: Record<string, string>): { enabled: boolean; relaxed: boolean; workerRelaxed: boolean; c: number[] } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD], {
     cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env },
   });
   assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { enabled: boolean; relaxed: boolean; c: number[] };
+  return JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { enabled: boolean; relaxed: boolean; workerRelaxed: boolean; c: number[] };
 }
 
 function expected(): number[] {
@@ -42,10 +54,11 @@ function expected(): number[] {
   return c;
 }
 
-test('relaxed SIMD: the service switch turns it on, and the default kernels then use the fused GEMM', () => {
+test('relaxed SIMD: the service switch turns it on, and the default kernels then use the fused GEMM, in worker threads too', () => {
   const r = child({ TRAINYARD_RELAXED_SIMD: '' });
   assert.equal(r.enabled, true);
   assert.equal(r.relaxed, true);
+  assert.equal(r.workerRelaxed, true);
   // Small integers and halves: exact under either rounding.
   assert.deepEqual(r.c, expected());
 });
@@ -54,5 +67,6 @@ test('relaxed SIMD: TRAINYARD_RELAXED_SIMD=0 leaves the default kernels on plain
   const r = child({ TRAINYARD_RELAXED_SIMD: '0' });
   assert.equal(r.enabled, false);
   assert.equal(r.relaxed, false);
+  assert.equal(r.workerRelaxed, false);
   assert.deepEqual(r.c, expected());
 });
