@@ -5,7 +5,7 @@
  *
  * Trainyard runs as the service does: with WebAssembly relaxed SIMD (the fused multiply-add
  * GEMM; on Node 20 the V8 flag is passed to each script), or without it when
- * TRAINYARD_RELAXED_SIMD=0 (src/cli/relaxed-simd.ts).
+ * TRAINYARD_RELAXED_SIMD=0 (src/workers/relaxed-simd.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

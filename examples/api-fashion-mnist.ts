@@ -10,13 +10,13 @@
  *
  *   TRAINYARD_URL=http://127.0.0.1:3000 TRAINYARD_KEY=<key> node --import tsx examples/api-fashion-mnist.ts \
  *     [--data /usr/share/datasets/fashion-mnist] [--epochs 5] [--seed N] [--validation-split 0.1] [--dataset <id>] [--job <id>]
- *     [--checkpoint latest|best|<id>] [--batch 2048] [--min-accuracy 0.86]
+ *     [--checkpoint latest|best|<id>] [--batch 2048] [--min-accuracy 0.85]
  *
  * `--dataset` reuses an uploaded data set; `--job` only scores (and measures) a finished job.
- * Exits 1 when the test accuracy is below `--min-accuracy`. The default, 0.86, sits below
- * the recipe's spread over seeds, not at its mean: 5 epochs give 0.861-0.879 (mean 0.871)
- * here and 0.864-0.877 in PyTorch (docs/api-walkthrough.md), so 0.87 failed about one run
- * in three for a sound trainer. The check is there to catch a broken one.
+ * Exits 1 when the test accuracy is below `--min-accuracy`. The default, 0.85, sits below
+ * the recipe's spread over seeds, not at its mean: 5 epochs gave 0.8613-0.8786 over 16 runs
+ * here (mean about 0.871; 8 of them under 0.87) and 0.8637-0.8774 in PyTorch
+ * (docs/api-walkthrough.md). The check is there to catch a broken trainer, not a seed.
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -35,7 +35,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     'validation-split': { type: 'string', default: '0.1' },
     checkpoint: { type: 'string', default: 'latest' },
-    'min-accuracy': { type: 'string', default: '0.86' },
+    'min-accuracy': { type: 'string', default: '0.85' },
   },
 });
 

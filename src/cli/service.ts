@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import type { Config } from '../shared/config.ts';
 import { deploymentOf } from '../shared/config.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
-import { enableRelaxedSimd } from './relaxed-simd.ts';
+import { enableRelaxedSimd } from '../workers/relaxed-simd.ts';
 import { openDatabase, type Database } from '../db/open.ts';
 import { DEFAULT_TENANT, registerApiKey } from '../db/repos/api-keys.ts';
 import { TrainingQueue, type QueueConnection } from '../queue/training-queue.ts';

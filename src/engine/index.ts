@@ -27,6 +27,6 @@ export { meanSquaredError as meanSquaredErrorMetric, meanAbsoluteError as meanAb
 // kernels/wasm (WebAssembly SIMD matmul): a drop-in kernel set, e.g.
 // `Sequential.fromSpec(spec, { kernels: wasmKernels })`.
 export {
-  createWasmKernels, defaultWasmKernels, plainKernels, kernels as wasmKernels, wasmKernelSet, instantiateGemm, relaxedSimdSupported, WasmArena,
+  createWasmKernels, defaultWasmKernels, plainKernels, kernels as wasmKernels, wasmKernelSet, instantiateGemm, relaxedSimdSupported, preferRelaxedSimd, WasmArena,
 } from './kernels/wasm/index.ts';
 export type { WasmKernelOptions, WasmMatmulKernels, GemmInstance, GemmOptions, WasmMemory } from './kernels/wasm/index.ts';

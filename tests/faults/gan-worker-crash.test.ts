@@ -11,10 +11,10 @@ import { decodeSafetensors, GanTrainer } from '../../src/engine/index.ts';
 import { squares, squaresIdx } from '../helpers/gan-data.ts';
 import { api, poll, serviceEnv, startRole, stop, uploadIdx, type ServiceEnv } from '../helpers/service.ts';
 import type { RunningProcess } from '../helpers/process.ts';
-import { enableRelaxedSimd } from '../../src/cli/relaxed-simd.ts';
+import { enableRelaxedSimd } from '../../src/workers/relaxed-simd.ts';
 
 // The reference below must train with the kernels the service processes use: the CLI turns
-// on relaxed SIMD unless TRAINYARD_RELAXED_SIMD=0 (src/cli/relaxed-simd.ts), so this process
+// on relaxed SIMD unless TRAINYARD_RELAXED_SIMD=0 (src/workers/relaxed-simd.ts), so this process
 // does the same, before it builds any.
 enableRelaxedSimd();
 

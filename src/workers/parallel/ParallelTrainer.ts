@@ -168,7 +168,12 @@ export class ParallelTrainer implements GradientStrategy {
       const worker = new Worker(HELPER_URL, { workerData: init });
       this.workers.push(worker);
       ready.push(new Promise<void>((resolve, reject) => {
-        worker.once('message', (m: HelperMessage) => (m.type === 'ready' ? resolve() : reject(new ParallelTrainingError(`helper ${h} failed to start: ${m.message}`))));
+        worker.once('message', (m: HelperMessage) => {
+          if (m.type === 'failed') reject(new ParallelTrainingError(`helper ${h} failed to start: ${m.message}`));
+          // Both sides must round alike, or 2-thread results would drift from reproducible ones.
+          else if (this.inWasm && m.relaxed !== defaultWasmKernels().relaxed) reject(new ParallelTrainingError(`helper ${h} built ${m.relaxed ? 'relaxed' : 'plain'} SIMD kernels, unlike the main thread`));
+          else resolve();
+        });
         worker.once('error', (e) => reject(new ParallelTrainingError(`helper ${h} crashed: ${e.message}`)));
         worker.once('exit', (code) => reject(new ParallelTrainingError(`helper ${h} exited with code ${code} before it was ready`)));
       }));

@@ -89,7 +89,7 @@ process.on('exit', () => {
   Atomics.notify(ctrl, base + DONE);
   Atomics.notify(ctrl, base + PROGRESS);
 });
-post({ type: 'ready' });
+post({ type: 'ready', relaxed: wk ? wk.relaxed : null });
 
 /** With several helpers: waits until the others have finished their ranges of the last update (this one has). */
 function awaitOtherUpdates(): void {

@@ -42,4 +42,5 @@ export interface HelperInit {
   fault?: { atCommand: number; kind: 'throw' | 'exit' };
 }
 
-export type HelperMessage = { type: 'ready' } | { type: 'failed'; message: string };
+/** `relaxed`: whether the helper's kernels over the shared memory use relaxed SIMD (null: no shared memory). */
+export type HelperMessage = { type: 'ready'; relaxed: boolean | null } | { type: 'failed'; message: string };

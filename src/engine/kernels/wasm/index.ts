@@ -24,14 +24,24 @@ export { WasmArena } from './wasmArena.ts';
 export type { WasmMemory } from './wasmApi.ts';
 
 let shared: WasmMatmulKernels | undefined;
+let relaxedWanted = true;
 
 /**
- * This thread's default wasm kernels: relaxed SIMD (fused multiply-add GEMM) when the runtime
- * has it when they are first built, else plain SIMD128. Node 20 has it only with
- * --experimental-wasm-relaxed-simd, which the service turns on (src/cli/relaxed-simd.ts).
+ * Whether this thread's default kernels may use relaxed SIMD (default true: whenever the
+ * runtime has it). Takes effect only before they are first built; each thread has its own.
+ */
+export function preferRelaxedSimd(use: boolean): void {
+  relaxedWanted = use;
+}
+
+/**
+ * This thread's default wasm kernels: relaxed SIMD (fused multiply-add GEMM) if the runtime
+ * has it at the moment they are first built and `preferRelaxedSimd(false)` was not called;
+ * else plain SIMD128. Node 20 has it only with
+ * --experimental-wasm-relaxed-simd, which the service turns on (src/workers/relaxed-simd.ts).
  */
 export function defaultWasmKernels(): WasmMatmulKernels {
-  if (shared === undefined) shared = createWasmKernels({ relaxed: relaxedSimdSupported() });
+  if (shared === undefined) shared = createWasmKernels({ relaxed: relaxedWanted && relaxedSimdSupported() });
   return shared;
 }
 
