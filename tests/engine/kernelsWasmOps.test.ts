@@ -36,6 +36,16 @@ test('wasm adam equals adamRange bit for bit over options, lengths and ranges', 
           g0[2] = -0;
           g0[3] = 1e30;
         }
+        if (n > 8) {
+          // Zero gradients over moments at the edge of the normal range: they decay into
+          // subnormals, which both kernels flush to +0.
+          g0.fill(0, 4, 9);
+          m0[4] = 1.2e-38;
+          m0[5] = -1.3e-38;
+          v0[6] = 1.1757e-38;
+          m0[7] = 5e-39;
+          v0[8] = 3e-40;
+        }
         const ref = [w0, g0, m0, v0].map((a) => a.slice());
         const wasm = [w0, g0, m0, v0].map((a) => {
           const x = wk.arena.alloc(n);
@@ -52,6 +62,37 @@ test('wasm adam equals adamRange bit for bit over options, lengths and ranges', 
         for (const x of wasm) wk.arena.free(x);
       }
     }
+  }
+});
+
+test('adam flushes moments that fall under the smallest normal float to +0, in both kernels', () => {
+  const wk = createWasmKernels();
+  const n = 11; // two vectors of 4 and a scalar tail of 3
+  const kernels = [
+    (w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array) =>
+      adamRange(w, g, m, v, 0, n, adamCoefficients({ lr: 1e-3, t: 5, b1: 0.9, b2: 0.999, eps: 1e-7, scale: 1, clip: Infinity, l2: 0, shrink: 1 })),
+    (w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array) =>
+      wk.adam(w, g, m, v, 0, n, adamCoefficients({ lr: 1e-3, t: 5, b1: 0.9, b2: 0.999, eps: 1e-7, scale: 1, clip: Infinity, l2: 0, shrink: 1 })),
+  ];
+  for (const [ki, run] of kernels.entries()) {
+    const arrays = [0, 1, 2, 3].map(() => wk.arena.alloc(n));
+    const [w, g, m, v] = arrays;
+    w.fill(0.5);
+    g.fill(0);
+    // Every element: m and v one b1 / b2 step from the subnormal range (or in it already).
+    m.set([1.2e-38, -1.2e-38, 1.3e-38, 5e-39, -5e-39, 1e-45, 1.2e-38, -1.2e-38, 1.25e-38, 2e-39, 1.2e-38]);
+    // (v decays by b2 = 0.999: it starts within 0.1% of 2^-126 = 1.17549e-38.)
+    v.set([1.1757e-38, 1.1756e-38, 1e-40, 1.1757e-38, 1e-45, 1.1757e-38, 3e-39, 1.1756e-38, 1.1757e-38, 1.1757e-38, 0]);
+    run(w, g, m, v);
+    assert.deepEqual(bits(m), new Array(n).fill(0), `kernel ${ki}: m is +0, not subnormal`);
+    assert.deepEqual(bits(v), new Array(n).fill(0), `kernel ${ki}: v is +0, not subnormal`);
+    assert.deepEqual(Array.from(w), new Array(n).fill(0.5), `kernel ${ki}: no update from them`);
+    // A moment that stays normal is kept as is.
+    m[0] = 1e-30;
+    v[0] = 1e-30;
+    run(w, g, m, v);
+    assert.equal(m[0], Math.fround(Math.fround(1e-30) * Math.fround(0.9)));
+    for (const a of arrays) wk.arena.free(a);
   }
 });
 

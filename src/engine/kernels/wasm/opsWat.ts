@@ -22,7 +22,11 @@ export interface Ops {
   splat(name: string): string;
   op(name: 'add' | 'sub' | 'mul' | 'div' | 'pmin' | 'pmax', a: string, b: string): string;
   sqrt(a: string): string;
+  /** `a` (evaluated twice: pass a local.get), or +0 where it is subnormal (|a| < 2^-126). */
+  flushSubnormal(a: string): string;
 }
+
+const MIN_NORMAL = '0x1p-126';
 
 /** The f32x4 forms, reading and writing `offset` bytes past each address (for unrolled loops). */
 export const vecAt = (offset: number): Ops => ({
@@ -32,6 +36,7 @@ export const vecAt = (offset: number): Ops => ({
   splat: (n) => `(local.get $${n}4)`,
   op: (name, a, b) => `(f32x4.${name} ${a} ${b})`,
   sqrt: (a) => `(f32x4.sqrt ${a})`,
+  flushSubnormal: (a) => `(v128.andnot ${a} (f32x4.lt (f32x4.abs ${a}) (v128.const f32x4 ${Array(4).fill(MIN_NORMAL).join(' ')})))`,
 });
 
 export const vec: Ops = vecAt(0);
@@ -48,6 +53,7 @@ export const scalar: Ops = {
       ? `(select ${b} ${a} (f32.lt ${a} ${b}))`
       : `(f32.${name} ${a} ${b})`),
   sqrt: (a) => `(f32.sqrt ${a})`,
+  flushSubnormal: (a) => `(select (f32.const 0) ${a} (f32.lt (f32.abs ${a}) (f32.const ${MIN_NORMAL})))`,
 };
 
 export const at = (ptr: string): string => `i32.add (local.get $${ptr}) (local.get $i)`;
@@ -101,7 +107,7 @@ export const set = (o: Ops, name: string, v: string): string => `(local.set ${L(
 /**
  * adam(w, g, m, v, n, scale, clip, l2, shrink, b1, c1, b2, c2, stepSize, rbc2, eps), per element:
  *   g' = pmax(pmin(g*scale, clip), -clip); w' = w*shrink; g' = g' + l2*w'
- *   m = m*b1 + g'*c1; v = v*b2 + (g'*g')*c2
+ *   m = m*b1 + g'*c1; v = v*b2 + (g'*g')*c2; m, v = +0 where subnormal
  *   w = w' - stepSize * (m / (sqrt(v)*rbc2 + eps))
  * (PyTorch's Adam/AdamW order; c1 = 1-b1, c2 = 1-b2; shrink = 1 - lr*wd for AdamW, else 1).
  */
@@ -118,6 +124,9 @@ function adam(): string {
       set(o, 'gi', o.op('add', get(o, 'gi'), o.op('mul', s('l2'), get(o, 'wi')))),
       set(o, 'mi', o.op('add', o.op('mul', o.load(at('m')), s('b1')), o.op('mul', get(o, 'gi'), s('c1')))),
       set(o, 'vi', o.op('add', o.op('mul', o.load(at('v')), s('b2')), o.op('mul', o.op('mul', get(o, 'gi'), get(o, 'gi')), s('c2')))),
+      // Subnormal m and v become 0 (adamUpdate.ts: the slow path they take on Intel cores).
+      set(o, 'mi', o.flushSubnormal(get(o, 'mi'))),
+      set(o, 'vi', o.flushSubnormal(get(o, 'vi'))),
       o.store(at('m'), get(o, 'mi')),
       o.store(at('v'), get(o, 'vi')),
       o.store(at('w'), o.op('sub', get(o, 'wi'), o.op('mul', s('stepSize'), o.op('div', get(o, 'mi'), o.op('add', o.op('mul', o.sqrt(get(o, 'vi')), s('rbc2')), s('eps')))))),
