@@ -11,14 +11,10 @@
  * (PyTorch divides sqrt(v) by bc2; multiplying by its reciprocal saves one of the two
  * divisions that bound the loop's speed, and moves the result by at most an ulp of the
  * denominator.) Every coefficient is a float32 value (`adamCoefficients` rounds them once per step).
- *
- * The flush: a weight whose gradient stays 0 (an input pixel that is always black) has its m
- * decay by b1 every step, into subnormal floats after ~800 steps. WebAssembly cannot set the
- * CPU's flush-to-zero mode, and on Intel cores every operation on a subnormal takes a slow
- * microcode path: on Fashion-MNIST, 4-7% of the first layer's m went subnormal and training
- * ran at half speed from then on. The flushed values are below 1.2e-38; the update they
- * would make is below lr * 1e-30. (TensorFlow flushes subnormals on its CPU threads.)
+ * The flush of subnormal moments: subnormal.ts.
  */
+
+import { flushSubnormal } from './subnormal.ts';
 
 export interface AdamCoefficients {
   /** Clip-by-norm scale (1 when unclipped). */
@@ -45,10 +41,7 @@ export interface AdamCoefficients {
 export type AdamKernel = (w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, from: number, to: number, k: AdamCoefficients) => void;
 
 const f = Math.fround;
-/** The smallest normal float32, 2^-126: anything smaller in magnitude (but 0) is subnormal. */
-const MIN_NORMAL = 2 ** -126;
-/** x, or +0 when x is subnormal (as the wasm kernel's compare-and-mask). */
-const flush = (x: number): number => (Math.abs(x) < MIN_NORMAL ? 0 : x);
+const flush = flushSubnormal;
 
 export function adamCoefficients(o: {
   lr: number; t: number; scale: number; clip: number; l2: number; shrink: number; b1: number; b2: number; eps: number;

@@ -1,6 +1,7 @@
 import { BaseOptimizer } from './baseOptimizer.ts';
 import type { BaseOptimizerOptions } from './baseOptimizer.ts';
 import type { Parameter } from './types.ts';
+import { flushSubnormal } from './subnormal.ts';
 
 export interface RmspropOptions extends BaseOptimizerOptions {
   /** Discount of the squared-gradient average (Keras `rho`, PyTorch `alpha`; default 0.9). */
@@ -54,17 +55,17 @@ export class Rmsprop extends BaseOptimizer {
       if (g > cv) g = cv;
       else if (g < -cv) g = -cv;
       if (wd !== 0) g = Math.fround(g + wd * w[i]);
-      sq[i] = rho * sq[i] + (1 - rho) * g * g;
+      sq[i] = flushSubnormal(rho * sq[i] + (1 - rho) * g * g);
       let d: number;
       if (ga !== null) {
-        ga[i] = rho * ga[i] + (1 - rho) * g;
+        ga[i] = flushSubnormal(rho * ga[i] + (1 - rho) * g);
         d = Math.fround(Math.sqrt(Math.max(0, Math.fround(sq[i] - ga[i] * ga[i])))) + eps;
       } else {
         d = Math.fround(Math.sqrt(sq[i])) + eps;
       }
       d = Math.fround(d);
       if (buf !== null) {
-        buf[i] = mu * buf[i] + g / d;
+        buf[i] = flushSubnormal(mu * buf[i] + g / d);
         w[i] = w[i] - lr * buf[i];
       } else {
         w[i] = w[i] - (lr * g) / d;

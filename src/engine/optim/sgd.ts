@@ -1,6 +1,7 @@
 import { BaseOptimizer } from './baseOptimizer.ts';
 import type { BaseOptimizerOptions } from './baseOptimizer.ts';
 import type { Parameter } from './types.ts';
+import { flushSubnormal } from './subnormal.ts';
 
 export interface SgdOptions extends BaseOptimizerOptions {
   /** Default 0. */
@@ -43,7 +44,7 @@ export class Sgd extends BaseOptimizer {
       else if (g < -cv) g = -cv;
       if (wd !== 0) g = Math.fround(g + wd * w[i]);
       if (buf !== null) {
-        buf[i] = mu * buf[i] + g;
+        buf[i] = flushSubnormal(mu * buf[i] + g);
         g = this.nesterov ? Math.fround(g + mu * buf[i]) : buf[i];
       }
       w[i] = w[i] - lr * g;

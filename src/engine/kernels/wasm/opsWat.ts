@@ -124,7 +124,7 @@ function adam(): string {
       set(o, 'gi', o.op('add', get(o, 'gi'), o.op('mul', s('l2'), get(o, 'wi')))),
       set(o, 'mi', o.op('add', o.op('mul', o.load(at('m')), s('b1')), o.op('mul', get(o, 'gi'), s('c1')))),
       set(o, 'vi', o.op('add', o.op('mul', o.load(at('v')), s('b2')), o.op('mul', o.op('mul', get(o, 'gi'), get(o, 'gi')), s('c2')))),
-      // Subnormal m and v become 0 (adamUpdate.ts: the slow path they take on Intel cores).
+      // Subnormal m and v become +0 (optim/subnormal.ts: they take a slow path on Intel cores).
       set(o, 'mi', o.flushSubnormal(get(o, 'mi'))),
       set(o, 'vi', o.flushSubnormal(get(o, 'vi'))),
       o.store(at('m'), get(o, 'mi')),
