@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { torchGemmGflops } from './torch.ts';
 
-const ALL = ['mlp', 'tfjs', 'cnn', 'lstm', 'gemm', 'threads', 'memory'];
+const ALL = ['mlp', 'tfjs', 'cnn', 'lstm', 'gemm', 'threads', 'memory', 'realdata'];
 const args = process.argv.slice(2);
 const names = args.filter((a) => !a.startsWith('-'));
 const flags = args.filter((a) => a.startsWith('-'));
