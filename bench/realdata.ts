@@ -13,20 +13,21 @@
  *
  * Skips, saying so, when Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gunzipSync } from 'node:zlib';
-import { readIdx, Sequential } from '../src/engine/index.ts';
+import { Sequential } from '../src/engine/index.ts';
+import { FASHION_MNIST_DIR, loadFashionMnist } from '../examples/fashion-mnist-data.ts';
 import { MLP_SPEC, mlpData } from './trainyard-mlp.ts';
 import { CNN_SPEC, LSTM_SPEC } from './models.ts';
+import { median, ratioSpread } from './stats.ts';
 
 const { values } = parseArgs({
   options: {
     batch: { type: 'string', default: '32' },
     turns: { type: 'string', default: '10' },
     steps: { type: 'string', default: '100' },
-    data: { type: 'string', default: '/usr/share/datasets/fashion-mnist' },
+    data: { type: 'string', default: FASHION_MNIST_DIR },
     models: { type: 'string', default: 'mlp,cnn,lstm' },
   },
 });
@@ -35,22 +36,15 @@ const turns = Number(values.turns);
 const steps = Number(values.steps);
 const WARM_STEPS = 1000;
 
-const imagesFile = join(values.data, 'train-images-idx3-ubyte.gz');
-if (!existsSync(imagesFile)) {
+if (!existsSync(join(values.data, 'train-images-idx3-ubyte.gz'))) {
   console.log(`Fashion-MNIST not found at ${values.data} (apt-get install dataset-fashion-mnist): skipped`);
   process.exit(0);
 }
-const images = readIdx(new Uint8Array(gunzipSync(readFileSync(imagesFile))));
-const labels = readIdx(new Uint8Array(gunzipSync(readFileSync(join(values.data, 'train-labels-idx1-ubyte.gz')))));
-const count = images.shape[0];
-const real = { x: Float32Array.from(images.data, (p) => p / 255), y: Float32Array.from(labels.data) };
+const { trainX, trainY } = loadFashionMnist(values.data);
+const count = trainX.shape[0];
+const real = { x: Float32Array.from(trainX.data, (p) => p / 255), y: Float32Array.from(trainY.data) };
 const random = mlpData(count);
-const median = (v: number[]): number => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const fmt = (v: number[]): string => `${median(v).toFixed(0).padStart(6)} samples/s`;
-const ratio = (v: number[]): string => `x${median(v).toFixed(2)} (x${Math.min(...v).toFixed(2)}-x${Math.max(...v).toFixed(2)})`;
 
 const MODELS: Record<string, { name: string; spec: { inputShape: number[] }; settle: number; turns: number; steps: number }> = {
   mlp: { name: 'MLP 784-128-10', spec: MLP_SPEC, settle: WARM_STEPS, turns, steps },
@@ -98,5 +92,6 @@ for (const key of values.models.split(',')) {
     ratios.random.push(q / f);
   }
   console.log(`${m.name}, Adam, batch ${batch}: trained ${m.settle} steps against a fresh model, ${m.turns} turns of ${m.steps} steps, alternating`);
-  console.log(`  fresh (random data) ${fmt(rates.fresh)} | settled on Fashion-MNIST ${fmt(rates.real)}, ${ratio(ratios.real)} | settled on random data ${fmt(rates.random)}, ${ratio(ratios.random)}`);
+  console.log(`  fresh (random data) ${fmt(rates.fresh)} | settled on Fashion-MNIST ${fmt(rates.real)}, per turn ${ratioSpread(ratios.real)}`);
+  console.log(`  ${' '.repeat(29)}| settled on random data  ${fmt(rates.random)}, per turn ${ratioSpread(ratios.random)}`);
 }

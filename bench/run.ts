@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { torchGemmGflops } from './torch.ts';
+import { relaxedSimdSetting } from '../src/shared/config.ts';
 
 const ALL = ['mlp', 'tfjs', 'cnn', 'lstm', 'gemm', 'threads', 'memory', 'realdata'];
 const args = process.argv.slice(2);
@@ -27,7 +28,7 @@ console.log(typeof blas === 'number'
   ? `PyTorch's BLAS: ${blas.toFixed(0)} GFLOP/s single-thread SGEMM 1024 (under 10 means the reference BLAS: apt-get install libopenblas0-pthread)`
   : `PyTorch: ${blas}; Trainyard runs alone`);
 
-const relaxed = process.env.TRAINYARD_RELAXED_SIMD !== '0';
+const relaxed = relaxedSimdSetting();
 // Node 21 and later have relaxed SIMD on; Node 20 needs the flag.
 const nodeFlags = relaxed && Number(process.versions.node.split('.')[0]) <= 20 ? ['--experimental-wasm-relaxed-simd'] : [];
 console.log(`Trainyard's GEMM: ${relaxed ? 'relaxed SIMD (fused multiply-add)' : 'plain SIMD128 (TRAINYARD_RELAXED_SIMD=0)'}, as the service runs it`);

@@ -27,6 +27,7 @@ import { randomData } from './random-data.ts';
 import { reduceRange } from '../src/workers/parallel/ranges.ts';
 import { defaultWasmKernels } from '../src/engine/kernels/wasm/index.ts';
 import { capacity } from './capacity.ts';
+import { median, ratioSpread } from './stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -132,10 +133,6 @@ function workSplit(batch: number): [number, number] {
 
 const cases: [string, unknown, number, number][] = batches.map((b) => [`MLP 784-128-10 batch ${b}`, MLP, 784, b]);
 if (!values['no-cnn']) cases.push(['CNN (bench/cnn.ts) batch 128', CNN, 784, 128]);
-const median = (v: number[]): number => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 for (let r = 0; r < Number(values.repeat); r++) {
   const cap = await capacity(threads);
@@ -146,10 +143,8 @@ for (let r = 0; r < Number(values.repeat); r++) {
     const { ones, manys } = await interleaved(spec, inSize, batch, nSteps, rounds);
     const one = median(ones);
     const many = median(manys);
-    const per = ones.map((o, k) => manys[k] / o).sort((a, b) => a - b);
-    const q = (f: number): number => per[Math.min(per.length - 1, Math.floor(f * per.length))];
     console.log(`  ${name.padEnd(30)} 1 thread ${one.toFixed(0).padStart(7)} samples/s   ${threads} threads ${many.toFixed(0).padStart(7)} samples/s   x${(many / one).toFixed(2)}` +
-      ` (medians); per pair: median x${median(per).toFixed(2)}, middle half x${q(0.25).toFixed(2)}-x${q(0.75).toFixed(2)}, all x${per[0].toFixed(2)}-x${per[per.length - 1].toFixed(2)}`);
+      ` (medians); per pair: ${ratioSpread(ones.map((o, k) => manys[k] / o))}`);
   }
   if (threads === 2) {
     for (const b of batches) {

@@ -101,7 +101,7 @@ export async function startService(role: Role, config: Config, logger: Logger): 
 /** Runs a role until SIGTERM or SIGINT; a second signal, or the grace period running out, exits at once. */
 export async function runService(role: Role, config: Config): Promise<number> {
   // Before anything builds engine kernels (the API's predictions, the worker's threads).
-  const relaxedSimd = enableRelaxedSimd();
+  const relaxedSimd = enableRelaxedSimd(config.relaxedSimd);
   const logger = createLogger(config.logLevel, role);
   logger.info({ relaxedSimd }, relaxedSimd ? 'wasm relaxed SIMD on: fused multiply-add GEMM' : 'wasm relaxed SIMD off: plain SIMD128 GEMM');
   const service = await startService(role, config, logger);

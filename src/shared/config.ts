@@ -32,6 +32,8 @@ export interface Config {
   readonly leaseMs: number;
   /** How often a worker re-enqueues jobs Postgres says should run, ms. */
   readonly reconcileMs: number;
+  /** Train with WebAssembly relaxed SIMD where the runtime has it (TRAINYARD_RELAXED_SIMD, default on). */
+  readonly relaxedSimd: boolean;
   /** Defaults for every tenant; a tenant's `limits` JSON overrides them. */
   readonly limits: Limits;
 }
@@ -62,6 +64,17 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return n;
 }
 
+/**
+ * TRAINYARD_RELAXED_SIMD: `1` or unset on, `0` off, anything else refused. Also read by each
+ * training pool thread (src/workers/relaxed-simd.ts), which has the environment but no Config.
+ */
+export function relaxedSimdSetting(env: Env = process.env): boolean {
+  const raw = env.TRAINYARD_RELAXED_SIMD?.trim();
+  if (raw === undefined || raw === '' || raw === '1') return true;
+  if (raw === '0') return false;
+  throw new ConfigError(`TRAINYARD_RELAXED_SIMD must be 0 or 1, got ${JSON.stringify(env.TRAINYARD_RELAXED_SIMD)}`);
+}
+
 function optional(env: Env, name: string): string | undefined {
   const v = env[name];
   return v === undefined || v.trim() === '' ? undefined : v.trim();
@@ -88,6 +101,7 @@ export function loadConfig(env: Env = process.env): Config {
     lockMs: int(env, 'TRAINYARD_LOCK_MS', 30_000, 1000, 600_000),
     leaseMs: int(env, 'TRAINYARD_LEASE_MS', 60_000, 2000, 3_600_000),
     reconcileMs: int(env, 'TRAINYARD_RECONCILE_MS', 30_000, 500, 3_600_000),
+    relaxedSimd: relaxedSimdSetting(env),
     limits: {
       maxParams: int(env, 'TRAINYARD_MAX_PARAMS', 50_000_000, 1, Number.MAX_SAFE_INTEGER),
       maxMemoryBytes: int(env, 'TRAINYARD_MAX_MEMORY_BYTES', 4 * 1024 ** 3, 1024, Number.MAX_SAFE_INTEGER),

@@ -15,19 +15,21 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { preferRelaxedSimd, relaxedSimdSupported } from '../engine/index.ts';
+import { relaxedSimdSetting } from '../shared/config.ts';
 
 const FLAG = '--experimental-wasm-relaxed-simd';
 
-/** This thread's default kernels follow `TRAINYARD_RELAXED_SIMD` (on unless `0`); the V8 flag is left alone. Returns the setting. */
+/** This thread's default kernels follow `TRAINYARD_RELAXED_SIMD` (config.ts); the V8 flag is left alone. Returns the setting. */
 export function applyRelaxedSimdSetting(env: NodeJS.ProcessEnv = process.env): boolean {
-  const wanted = env.TRAINYARD_RELAXED_SIMD !== '0';
+  const wanted = relaxedSimdSetting(env);
   preferRelaxedSimd(wanted);
   return wanted;
 }
 
-/** Applies `TRAINYARD_RELAXED_SIMD` to this thread and, when on, turns on the process's V8 flag; whether this thread's default kernels will use relaxed SIMD. */
-export function enableRelaxedSimd(env: NodeJS.ProcessEnv = process.env): boolean {
-  if (!applyRelaxedSimdSetting(env)) return false;
+/** Applies the setting to this thread and, when on, turns on the process's V8 flag; whether this thread's default kernels will use relaxed SIMD. */
+export function enableRelaxedSimd(wanted: boolean = relaxedSimdSetting()): boolean {
+  preferRelaxedSimd(wanted);
+  if (!wanted) return false;
   // Only where it is missing: a runtime that no longer knows the flag would print an error.
   if (!relaxedSimdSupported()) setFlagsFromString(FLAG);
   return relaxedSimdSupported();

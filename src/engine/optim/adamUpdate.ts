@@ -41,7 +41,6 @@ export interface AdamCoefficients {
 export type AdamKernel = (w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, from: number, to: number, k: AdamCoefficients) => void;
 
 const f = Math.fround;
-const flush = flushSubnormal;
 
 export function adamCoefficients(o: {
   lr: number; t: number; scale: number; clip: number; l2: number; shrink: number; b1: number; b2: number; eps: number;
@@ -73,8 +72,8 @@ export function adamRange(
     gi = gi < nclip ? nclip : gi;
     const wi = f(w[i] * shrink);
     gi = f(gi + f(l2 * wi));
-    const mi = flush(f(f(m[i] * b1) + f(gi * c1)));
-    let vi = flush(f(f(v[i] * b2) + f(f(gi * gi) * c2)));
+    const mi = flushSubnormal(f(f(m[i] * b1) + f(gi * c1)));
+    let vi = flushSubnormal(f(f(v[i] * b2) + f(f(gi * gi) * c2)));
     m[i] = mi;
     v[i] = vi;
     if (vmax !== null) {
