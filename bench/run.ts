@@ -1,7 +1,7 @@
 /**
  * `npm run bench [mlp|cnn|lstm|gemm ...]`: runs the named benchmarks (all by
  * default) one after the other, each printing Trainyard's figures beside a
- * reference measured in the same run. Extra `--flags` go to every script.
+ * reference measured in the same run. Flags after the names (`--steps 200`) go to every script.
  *
  * Trainyard runs as the service does: with WebAssembly relaxed SIMD (the fused multiply-add
  * GEMM; on Node 20 the V8 flag is passed to each script), or without it when
@@ -14,8 +14,10 @@ import { relaxedSimdSetting } from '../src/shared/config.ts';
 
 const ALL = ['mlp', 'tfjs', 'cnn', 'lstm', 'gemm', 'threads', 'memory', 'realdata'];
 const args = process.argv.slice(2);
-const names = args.filter((a) => !a.startsWith('-'));
-const flags = args.filter((a) => a.startsWith('-'));
+// Names come first; everything from the first flag on goes to the scripts (`--steps 200` and `--steps=200` alike).
+const firstFlag = args.findIndex((a) => a.startsWith('-'));
+const names = firstFlag === -1 ? args : args.slice(0, firstFlag);
+const flags = firstFlag === -1 ? [] : args.slice(firstFlag);
 const chosen = names.length > 0 ? names : ALL;
 const unknown = chosen.filter((n) => !ALL.includes(n));
 if (unknown.length > 0) {

@@ -5,12 +5,14 @@
  * (Adam) at batch 128 and 32, and the CNN of bench/cnn.ts at batch 128 (fewer steps).
  *
  * On a shared VM the machine's speed changes from one second to the next (seen: x0.8 to
- * x2.5 between two 300-step fits), so each case keeps a 1-thread and a 2-thread model alive
- * and lets them take turns: `--steps` steps each, `--rounds` pairs of turns. It prints the
- * medians, their ratio and the spread of the per-pair ratios. Before the cases the run measures what the
- * machine gives a second thread right now (bench/capacity.ts): the engine's wasm SIMD GEMM
- * in 1 worker against 2 at once, and a scalar JS loop (which reads ~x2 even when the two
- * vCPUs share one core's SIMD units). A ratio near the SIMD capacity is as good as it gets.
+ * x2.5 between two 300-step fits), and so does what it gives a second thread. So each case
+ * keeps its models alive and takes turns, `--steps` steps a turn, `--rounds` rounds of
+ * three turns: the 1-thread fit, the `threads`-thread fit, and the 1-thread fit again with
+ * `threads - 1` worker threads fitting their own copies at the same time (bench/peers.ts:
+ * nothing shared, no synchronisation). That last one is the ceiling: what the machine gives
+ * this very work on `threads` threads during that round. It prints the medians, the
+ * data-parallel ratio, the spread of the per-round ratios, the ceiling's median, and the
+ * share of the ceiling the data-parallel fit reached (per round, then the median).
  * It also prints, per MLP batch size, the work split alone, timed in one thread (so other
  * load barely matters): one thread's share of a 2-thread step (half the rows, half the
  * reduction and optimizer update) against the whole 1-thread step: the speedup 2 free cores
@@ -26,8 +28,8 @@ import { CNN_SPEC, MLP_SPEC } from './models.ts';
 import { randomData } from './random-data.ts';
 import { reduceRange } from '../src/workers/parallel/ranges.ts';
 import { defaultWasmKernels } from '../src/engine/kernels/wasm/index.ts';
-import { capacity } from './capacity.ts';
-import { median, ratioSpread } from './stats.ts';
+import { startPeers } from './peers.ts';
+import { median, quantile, ratioSpread } from './stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -73,28 +75,35 @@ async function setup(spec: unknown, inSize: number, batch: number, nThreads: num
 }
 
 /**
- * 1-thread and `threads`-thread samples per second, interleaved: both models stay alive and
- * take turns fitting `nSteps` steps, `pairs` times (after two warm-up turns each), so a slow
- * phase of the machine (seconds long here) hits both sides of a pair alike.
+ * 1-thread, `threads`-thread and independent-peers samples per second, interleaved: the
+ * models stay alive and take turns fitting `nSteps` steps, `rounds` times (after two
+ * warm-up rounds), so a slow phase of the machine (seconds long here) hits a whole round alike.
  */
-async function interleaved(spec: unknown, inSize: number, batch: number, nSteps: number, pairs: number): Promise<{ ones: number[]; manys: number[] }> {
+async function interleaved(spec: unknown, inSize: number, batch: number, nSteps: number, rounds: number): Promise<{ ones: number[]; manys: number[]; peers: number[] }> {
   const one = await setup(spec, inSize, batch, 1, nSteps);
   const many = await setup(spec, inSize, batch, threads, nSteps);
+  const peers = await startPeers(threads - 1, spec as { inputShape: number[] }, inSize, batch, nSteps);
+  const n = nSteps * batch;
+  const together = async (): Promise<number> => (threads * n) / ((await peers.together(one.fit)) / 1000);
   try {
     for (let k = 0; k < 2; k++) {
       await one.fit();
       await many.fit();
+      await together();
     }
     const ones: number[] = [];
     const manys: number[] = [];
-    for (let k = 0; k < pairs; k++) {
+    const alls: number[] = [];
+    for (let k = 0; k < rounds; k++) {
       ones.push(await one.fit());
       manys.push(await many.fit());
+      alls.push(await together());
     }
-    return { ones, manys };
+    return { ones, manys, peers: alls };
   } finally {
     await one.close();
     await many.close();
+    await peers.close();
   }
 }
 
@@ -135,16 +144,18 @@ const cases: [string, unknown, number, number][] = batches.map((b) => [`MLP 784-
 if (!values['no-cnn']) cases.push(['CNN (bench/cnn.ts) batch 128', CNN, 784, 128]);
 
 for (let r = 0; r < Number(values.repeat); r++) {
-  const cap = await capacity(threads);
-  console.log(`data-parallel fit, 1 vs ${threads} threads, ${rounds} pairs of turns per case (MLP ${steps} steps a turn, CNN ${Math.max(4, Math.floor(steps / 10))}); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`  the machine's ${threads}-thread capacity now: wasm SIMD GEMM x${cap.simd.toFixed(2)}, scalar JS x${cap.scalar.toFixed(2)}`);
+  console.log(`data-parallel fit, 1 vs ${threads} threads, ${rounds} rounds of turns per case (MLP ${steps} steps a turn, CNN ${Math.max(4, Math.floor(steps / 10))}); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`  ceiling: ${threads} independent 1-thread fits at once, in the same rounds (what the machine gives ${threads} threads of this work now)`);
   for (const [name, spec, inSize, batch] of cases) {
     const nSteps = spec === CNN ? Math.max(4, Math.floor(steps / 10)) : steps;
-    const { ones, manys } = await interleaved(spec, inSize, batch, nSteps, rounds);
+    const { ones, manys, peers } = await interleaved(spec, inSize, batch, nSteps, rounds);
     const one = median(ones);
     const many = median(manys);
+    const ceiling = ones.map((o, k) => peers[k] / o);
+    const reached = manys.map((m, k) => m / peers[k]);
     console.log(`  ${name.padEnd(30)} 1 thread ${one.toFixed(0).padStart(7)} samples/s   ${threads} threads ${many.toFixed(0).padStart(7)} samples/s   x${(many / one).toFixed(2)}` +
-      ` (medians); per pair: ${ratioSpread(ones.map((o, k) => manys[k] / o))}`);
+      ` (medians); per round: ${ratioSpread(ones.map((o, k) => manys[k] / o))}`);
+    console.log(`  ${''.padEnd(30)} ceiling x${median(ceiling).toFixed(2)} (median; middle half x${quantile(ceiling, 0.25).toFixed(2)}-x${quantile(ceiling, 0.75).toFixed(2)}); data-parallel reached ${(100 * median(reached)).toFixed(0)}% of it (median per round)`);
   }
   if (threads === 2) {
     for (const b of batches) {
