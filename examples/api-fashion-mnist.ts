@@ -10,8 +10,11 @@
  *
  *   TRAINYARD_URL=http://127.0.0.1:3000 TRAINYARD_KEY=<key> node --import tsx examples/api-fashion-mnist.ts \
  *     [--data /usr/share/datasets/fashion-mnist] [--epochs 5] [--seed N] [--validation-split 0.1] [--dataset <id>] [--job <id>]
- *     [--checkpoint latest|best|<id>] [--batch 2048] [--min-accuracy 0.85]
+ *     [--checkpoint latest|best|<id>] [--batch 2048] [--min-accuracy 0.85] [--batch-size 32] [--threads 1]
  *
+ * `--batch-size` and `--threads` set the job's training batch and its data-parallel threads
+ * (`training.threads`), so the job's samples/s can be set beside `npm run bench threads`:
+ * `--batch-size 128 --threads 2` against `--batch-size 128`.
  * `--dataset` reuses an uploaded data set; `--job` only scores (and measures) a finished job.
  * Exits 1 when the test accuracy is below `--min-accuracy`. The default, 0.85, sits below
  * the recipe's spread over seeds, not at its mean: 5 epochs gave 0.8613-0.8786 over 16 runs
@@ -36,6 +39,8 @@ const { values } = parseArgs({
     'validation-split': { type: 'string', default: '0.1' },
     checkpoint: { type: 'string', default: 'latest' },
     'min-accuracy': { type: 'string', default: '0.85' },
+    'batch-size': { type: 'string', default: '32' },
+    threads: { type: 'string', default: '1' },
   },
 });
 
@@ -57,7 +62,7 @@ interface Job {
   latestMetrics: Record<string, number | string>;
   failure: { code: string; reason: string | null } | null;
   createdAt: string;
-  training: { batchSize: number; validationSplit: number; epochs: number; seed: number };
+  training: { batchSize: number; validationSplit: number; epochs: number; seed: number; threads?: number };
   transitions: Transition[];
 }
 interface MetricPoint { series: string; step: number; epoch: number; value: number | string; time: string }
@@ -116,8 +121,9 @@ if (!jobId) {
       optimizer: { type: 'adam', learningRate: 0.001 },
       loss: 'sparseCategoricalCrossentropy',
       metrics: ['accuracy'],
-      batchSize: 32,
+      batchSize: Number(values['batch-size']),
       epochs: Number(values.epochs),
+      ...(values.threads === '1' ? {} : { threads: Number(values.threads) }),
       validationSplit: Number(values['validation-split']),
       ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
     },
@@ -187,6 +193,7 @@ const wallRate = runningAt ? trainSamples / seconds(runningAt, last.time) : NaN;
 console.log('');
 console.log(`job                          ${job.id}`);
 console.log(`seed                         ${job.training.seed}`);
+console.log(`batch size, threads          ${bs}, ${job.training.threads ?? 1}`);
 console.log(`test accuracy                ${accuracy.toFixed(4)} (${correct}/${n}; checkpoint ${values.checkpoint}; scored by /predict in batches of ${batch}, ${predictSeconds.toFixed(1)} s)`);
 console.log(`validation accuracy          ${String(job.latestMetrics.val_accuracy ?? 'n/a (validationSplit 0)')}`);
 console.log(`samples/s (progress)         ${job.progress?.samplesPerSecond ?? 'n/a'}`);
