@@ -1,48 +1,52 @@
 /**
  * Training throughput of the Fashion-MNIST MLP (784 → dense 128 relu → dense 10 softmax,
- * Adam 1e-3, sparse categorical cross-entropy) for a fixed number of steps, at batch 32
- * and 128, in Trainyard and (when /usr/bin/python3 has torch) in PyTorch at its best
- * setting here: one thread, OPENBLAS_NUM_THREADS=1, OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
- * removed from the child's environment only.
+ * Adam 1e-3, sparse categorical cross-entropy) at batch 32 and 128, in Trainyard and (when
+ * /usr/bin/python3 has torch) in PyTorch at its best setting here: one thread,
+ * OPENBLAS_NUM_THREADS=1, OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed from the child's
+ * environment only.
  *
- * Trainyard runs twice: with the plain TypeScript matmul kernels and with the WebAssembly
- * SIMD ones (src/engine/kernels/wasm), both through the same layers and fit loop.
+ * Trainyard (WebAssembly SIMD kernels) and PyTorch take turns (bench/turns.ts): `--rounds`
+ * rounds of a `--steps`-step turn each, both models kept alive, so the machine's slow phases
+ * hit both; it prints the medians and the spread of the per-round ratios. The plain
+ * TypeScript kernels (the reference the wasm ones are tested against) are timed once.
  *
- *   node --import tsx bench/mlp.ts [--steps 600] [--batches 32,128]
+ *   node --import tsx bench/mlp.ts [--steps 100] [--rounds 10] [--batches 32,128] [--plain-steps 60]
  */
 import { parseArgs } from 'node:util';
-import { wasmKernels, PLAIN_KERNELS, type MatmulKernelSet } from '../src/engine/index.ts';
-import { trainyardMlp } from './trainyard-mlp.ts';
-import { runTorch } from './torch.ts';
+import { wasmKernels, PLAIN_KERNELS } from '../src/engine/index.ts';
+import { MLP_SPEC, trainyardMlp } from './trainyard-mlp.ts';
+import { torchTurns } from './torch.ts';
+import { alternate, trainyardTurns } from './turns.ts';
+import { median } from './stats.ts';
 
 const { values } = parseArgs({
   options: {
-    steps: { type: 'string', default: '600' },
+    steps: { type: 'string', default: '100' },
+    rounds: { type: 'string', default: '10' },
     batches: { type: 'string', default: '32,128' },
+    'plain-steps': { type: 'string', default: '60' },
   },
 });
 const steps = Number(values.steps);
+const rounds = Number(values.rounds);
 const batches = values.batches.split(',').map(Number);
-
-const trainyard = (batch: number, kernels?: MatmulKernelSet): Promise<number> => trainyardMlp(steps, batch, kernels);
-
-function torch(): Record<string, number> | string {
-  return runTorch<Record<string, number>>('./torch_mlp.py', [String(steps), ...batches.map(String)]);
-}
-
-console.log(`MLP 784-128-10, Adam, ${steps} steps per batch size, one thread`);
-const plain: Record<number, number> = {};
-const wasm: Record<number, number> = {};
-for (const b of batches) {
-  plain[b] = await trainyard(b, PLAIN_KERNELS);
-  wasm[b] = await trainyard(b, wasmKernels);
-}
-const theirs = torch();
 const fmt = (v: number): string => `${v.toFixed(0).padStart(7)} samples/s`;
+
+console.log(`MLP 784-128-10, Adam, one thread: Trainyard and PyTorch alternating, ${rounds} rounds of ${steps}-step turns per batch size`);
 for (const b of batches) {
-  const t = typeof theirs === 'string' ? undefined : theirs[String(b)];
-  let line = `batch ${String(b).padStart(4)}: trainyard plain ${fmt(plain[b])}, wasm ${fmt(wasm[b])}`;
-  if (t !== undefined) line += ` | pytorch ${fmt(t)} | trainyard/pytorch plain ${(plain[b] / t).toFixed(2)}, wasm ${(wasm[b] / t).toFixed(2)}`;
-  console.log(line);
+  const plain = await trainyardMlp(Number(values['plain-steps']), b, PLAIN_KERNELS);
+  const ours = await trainyardTurns(MLP_SPEC, steps, b, wasmKernels);
+  const theirs = await torchTurns('./torch_mlp.py', [steps, b]);
+  let line = `batch ${String(b).padStart(4)}: trainyard plain ${fmt(plain)}`;
+  if (typeof theirs === 'string') {
+    const alone: number[] = [];
+    for (let r = 0; r < rounds; r++) alone.push(await ours.turn());
+    console.log(`${line}, wasm ${fmt(median(alone))} | ${theirs}`);
+  } else {
+    const alt = await alternate(ours, theirs, rounds);
+    await theirs.close();
+    line += `, wasm ${fmt(median(alt.ours))} | pytorch ${fmt(median(alt.theirs))} | trainyard/pytorch plain ${(plain / median(alt.theirs)).toFixed(2)}, wasm ${alt.summary}`;
+    console.log(line);
+  }
+  await ours.close();
 }
-if (typeof theirs === 'string') console.log(theirs);

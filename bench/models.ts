@@ -1,6 +1,6 @@
 /** The networks the speed and memory figures are about (issue 6's table), shared by the benches. */
-import { Sequential, type MatmulKernelSet } from '../src/engine/index.ts';
-import { randomData } from './random-data.ts';
+import type { MatmulKernelSet } from '../src/engine/index.ts';
+import { trainyardTurns } from './turns.ts';
 export { MLP_SPEC } from './trainyard-mlp.ts';
 
 /** conv16(same)-pool-conv32(same)-pool-dense10 on 28x28x1 (examples/fashion-mnist-cnn.ts). */
@@ -27,16 +27,10 @@ export const LSTM_SPEC = {
 
 /** Trainyard's training samples per second on random data (10-class labels) for `steps` steps at `batch`, after a short warm-up. */
 export async function trainyardRate(spec: { inputShape: number[] }, steps: number, batch: number, kernels?: MatmulKernelSet): Promise<number> {
-  const size = spec.inputShape.reduce((a, b) => a * b, 1);
-  const n = steps * batch;
-  const { x, y } = randomData(n, size);
-  const model = Sequential.fromSpec(spec, { seed: 0, ...(kernels ? { kernels } : {}) });
-  model.compile({ optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparseCategoricalCrossentropy' });
-  const warm = Math.min(10, steps) * batch;
-  await model.fit({ data: x.subarray(0, warm * size), shape: [warm, ...spec.inputShape] }, { data: y.subarray(0, warm), shape: [warm] }, { batchSize: batch });
-  const t = performance.now();
-  await model.fit({ data: x, shape: [n, ...spec.inputShape] }, { data: y, shape: [n] }, { batchSize: batch, epochs: 1 });
-  const rate = n / ((performance.now() - t) / 1000);
-  model.dispose();
-  return rate;
+  const turns = await trainyardTurns(spec, steps, batch, kernels, Math.min(10, steps));
+  try {
+    return await turns.turn();
+  } finally {
+    await turns.close();
+  }
 }

@@ -6,7 +6,9 @@
  * the reference BLAS (about 3 GFLOP/s) unless libopenblas0-pthread is
  * installed (over 100), so the BLAS in use is measured and reported too.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Turns } from './turns.ts';
 import { fileURLToPath } from 'node:url';
 
 export const PYTHON = '/usr/bin/python3';
@@ -18,10 +20,16 @@ function torchEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Why PyTorch cannot run here, or null when it can. */
+function torchMissing(): string | null {
+  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  return probe.error || probe.status !== 0 ? `PyTorch not available (${PYTHON} -c "import torch" failed)` : null;
+}
+
 /** The script's last stdout line parsed as JSON, or a sentence saying why there is none. */
 export function runTorch<T>(script: string, args: Array<string | number>): T | string {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return `PyTorch not available (${PYTHON} -c "import torch" failed)`;
+  const missing = torchMissing();
+  if (missing) return missing;
   const path = fileURLToPath(new URL(script, import.meta.url));
   const r = spawnSync(PYTHON, [path, ...args.map(String)], { encoding: 'utf8', env: torchEnv() });
   if (r.status !== 0) return `PyTorch run failed: ${r.stderr.trim().split('\n').pop() ?? ''}`;
@@ -42,4 +50,40 @@ export function torchGemmGflops(): number | string {
   const r = spawnSync(PYTHON, ['-c', code], { encoding: 'utf8', env: torchEnv() });
   if (r.error || r.status !== 0) return 'PyTorch not available';
   return Number(r.stdout.trim());
+}
+
+/**
+ * A PyTorch model kept alive in a child process (`<script> serve <args>`, torch_serve.py):
+ * each turn runs its steps and resolves to that turn's samples per second. Resolves once
+ * the child has warmed up, or to a sentence saying why it could not start.
+ */
+export async function torchTurns(script: string, args: Array<string | number>): Promise<Turns | string> {
+  const missing = torchMissing();
+  if (missing) return missing;
+  const path = fileURLToPath(new URL(script, import.meta.url));
+  const child = spawn(PYTHON, [path, 'serve', ...args.map(String)], { env: torchEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<unknown> => {
+    const r = await lines.next();
+    if (r.done) throw new Error(`PyTorch run failed: ${stderr.trim().split('\n').pop() ?? 'no output'}`);
+    return JSON.parse(r.value) as unknown;
+  };
+  try {
+    await next();
+  } catch (e) {
+    child.kill();
+    return (e as Error).message;
+  }
+  return {
+    turn: async () => {
+      child.stdin.write('turn\n');
+      return Number(await next());
+    },
+    close: async () => {
+      child.stdin.end();
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
 }

@@ -5,6 +5,7 @@ fixed number of steps on random 28x28x1 data, in each memory format (NCHW, the d
 and channels_last); reports the faster one.
 
 Usage: torch_cnn.py <steps> <batch>   → one JSON line {"best": samples_per_s, "format": ..., "<format>": samples_per_s, ...}
+       torch_cnn.py serve <steps> <batch> <format>   → turns of <steps> steps (torch_serve.py)
 Run it with one thread (the caller sets OPENBLAS_NUM_THREADS=1 and unsets
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, PyTorch's fastest setting here).
 """
@@ -14,6 +15,8 @@ import time
 
 import torch
 import torch.nn as nn
+
+from torch_serve import serve
 
 torch.set_num_threads(1)
 torch.manual_seed(0)
@@ -27,7 +30,8 @@ def model():
     )
 
 
-def run(steps, batch, fmt):
+def build(steps, batch, fmt):
+    """A step(i) function training on batch i of `steps` batches of random data."""
     n = steps * batch
     x = torch.rand(n, 1, 28, 28)
     y = torch.randint(0, 10, (n,))
@@ -48,9 +52,13 @@ def run(steps, batch, fmt):
         opt.step()
 
     perm = torch.randperm(n)
+    return step
+
+
+def run(steps, batch, fmt):
+    step = build(steps, batch, fmt)
     for i in range(min(20, steps)):
         step(i)  # warm-up
-    perm = torch.randperm(n)
     t = time.perf_counter()
     for i in range(steps):
         step(i)
@@ -58,6 +66,10 @@ def run(steps, batch, fmt):
 
 
 if __name__ == '__main__':
+    if sys.argv[1] == 'serve':
+        steps, batch = int(sys.argv[2]), int(sys.argv[3])
+        serve(build(steps, batch, sys.argv[4]), steps, batch)
+        sys.exit(0)
     steps, batch = int(sys.argv[1]), int(sys.argv[2])
     res = {fmt: run(steps, batch, fmt) for fmt in ('nchw', 'channels_last')}
     best = max(res, key=res.get)

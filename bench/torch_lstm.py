@@ -5,6 +5,7 @@ number of steps on random [batch, 28, 28] data, with the oneDNN (mkldnn) RNN ker
 off; reports the faster setting.
 
 Usage: torch_lstm.py <steps> <batch>   → one JSON line {"best": samples_per_s, "setting": ..., "<setting>": samples_per_s, ...}
+       torch_lstm.py serve <steps> <batch> <setting>   → turns of <steps> steps (torch_serve.py)
 Run it with one thread (the caller sets OPENBLAS_NUM_THREADS=1 and unsets
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, PyTorch's fastest setting here).
 """
@@ -14,6 +15,8 @@ import time
 
 import torch
 import torch.nn as nn
+
+from torch_serve import serve
 
 torch.set_num_threads(1)
 torch.manual_seed(0)
@@ -30,13 +33,15 @@ class Net(nn.Module):
         return self.out(y[:, -1])
 
 
-def run(steps, batch, mkldnn):
+def build(steps, batch):
+    """A step(i) function training on batch i of `steps` batches of random data."""
     n = steps * batch
     x = torch.rand(n, 28, 28)
     y = torch.randint(0, 10, (n,))
     m = Net()
     opt = torch.optim.Adam(m.parameters(), lr=1e-3, eps=1e-7)
     loss_fn = nn.CrossEntropyLoss()
+    perm = torch.randperm(n)
 
     def step(i):
         idx = perm[i * batch:(i + 1) * batch]
@@ -45,19 +50,30 @@ def run(steps, batch, mkldnn):
         loss.backward()
         opt.step()
 
+    return step
+
+
+def run(steps, batch, mkldnn):
     with torch.backends.mkldnn.flags(enabled=mkldnn):
-        perm = torch.randperm(n)
+        step = build(steps, batch)
         for i in range(min(20, steps)):
             step(i)  # warm-up
-        perm = torch.randperm(n)
         t = time.perf_counter()
         for i in range(steps):
             step(i)
         return steps * batch / (time.perf_counter() - t)
 
 
+SETTINGS = {'mkldnn_on': True, 'mkldnn_off': False}
+
+
 if __name__ == '__main__':
+    if sys.argv[1] == 'serve':
+        steps, batch = int(sys.argv[2]), int(sys.argv[3])
+        with torch.backends.mkldnn.flags(enabled=SETTINGS[sys.argv[4]]):
+            serve(build(steps, batch), steps, batch)
+        sys.exit(0)
     steps, batch = int(sys.argv[1]), int(sys.argv[2])
-    res = {name: run(steps, batch, flag) for name, flag in (('mkldnn_on', True), ('mkldnn_off', False))}
+    res = {name: run(steps, batch, flag) for name, flag in SETTINGS.items()}
     best = max(res, key=res.get)
     print(json.dumps({'best': res[best], 'setting': best, **res}))

@@ -3,6 +3,7 @@
 cross-entropy on logits) trained for a fixed number of steps on random data.
 
 Usage: torch_mlp.py <steps> <batch> [<batch> ...]   → one JSON line {"<batch>": samples_per_s, ...}
+       torch_mlp.py serve <steps> <batch>             → turns of <steps> steps (torch_serve.py)
 Run it with one thread (the caller sets OPENBLAS_NUM_THREADS=1 and unsets
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, PyTorch's fastest setting here).
 """
@@ -13,11 +14,14 @@ import time
 import torch
 import torch.nn as nn
 
+from torch_serve import serve
+
 torch.set_num_threads(1)
 torch.manual_seed(0)
 
 
-def run(steps, batch):
+def build(steps, batch):
+    """A step(i) function training on batch i of `steps` batches of random data."""
     n = steps * batch
     x = torch.rand(n, 784)
     y = torch.randint(0, 10, (n,))
@@ -34,9 +38,13 @@ def run(steps, batch):
         opt.step()
 
     perm = torch.randperm(n)
+    return step
+
+
+def run(steps, batch):
+    step = build(steps, batch)
     for i in range(min(20, steps)):
         step(i)  # warm-up
-    perm = torch.randperm(n)
     t = time.perf_counter()
     for i in range(steps):
         step(i)
@@ -44,5 +52,9 @@ def run(steps, batch):
 
 
 if __name__ == '__main__':
+    if sys.argv[1] == 'serve':
+        steps, batch = int(sys.argv[2]), int(sys.argv[3])
+        serve(build(steps, batch), steps, batch)
+        sys.exit(0)
     steps = int(sys.argv[1])
     print(json.dumps({b: run(steps, int(b)) for b in sys.argv[2:]}))
