@@ -14,7 +14,7 @@
  */
 import { parseArgs } from 'node:util';
 import { wasmKernels, PLAIN_KERNELS } from '../src/engine/index.ts';
-import { MLP_SPEC, trainyardMlp } from './trainyard-mlp.ts';
+import { MLP_SPEC, trainyardRate } from './models.ts';
 import { torchTurns } from './torch.ts';
 import { alternate, trainyardTurns } from './turns.ts';
 import { median } from './stats.ts';
@@ -34,7 +34,7 @@ const fmt = (v: number): string => `${v.toFixed(0).padStart(7)} samples/s`;
 
 console.log(`MLP 784-128-10, Adam, one thread: Trainyard and PyTorch alternating, ${rounds} rounds of ${steps}-step turns per batch size`);
 for (const b of batches) {
-  const plain = await trainyardMlp(Number(values['plain-steps']), b, PLAIN_KERNELS);
+  const plain = await trainyardRate(MLP_SPEC, Number(values['plain-steps']), b, PLAIN_KERNELS);
   const ours = await trainyardTurns(MLP_SPEC, steps, b, wasmKernels);
   const theirs = await torchTurns('./torch_mlp.py', [steps, b]);
   let line = `batch ${String(b).padStart(4)}: trainyard plain ${fmt(plain)}`;

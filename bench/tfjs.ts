@@ -6,8 +6,11 @@
  * samples per second, and its wasm backend cannot train a conv2d at all: it has no
  * filter-gradient kernel, which the run reports). tfjs-node cannot be installed here (it
  * downloads libtensorflow), so those two backends are the JavaScript alternatives.
+ * The MLP against the wasm backend (the ratio issue 6 sets a bar for) takes turns
+ * (bench/turns.ts): `--rounds` rounds of a `--steps`-step tfjs turn and a Trainyard turn of
+ * at least 200 steps; the cpu backend, ~100x behind, is timed once.
  *
- *   node --import tsx bench/tfjs.ts [--steps 200] [--batches 32,128] [--cpu-steps 20] [--models mlp,cnn,lstm]
+ *   node --import tsx bench/tfjs.ts [--steps 40] [--rounds 6] [--batches 32,128] [--cpu-steps 20] [--models mlp,cnn,lstm]
  */
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
@@ -16,12 +19,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { mlpData, trainyardMlp } from './trainyard-mlp.ts';
+import { MLP_SPEC, mlpData } from './trainyard-mlp.ts';
+import { alternate, trainyardTurns, type Turns } from './turns.ts';
+import { median } from './stats.ts';
 import { CNN_SPEC, LSTM_SPEC, trainyardRate } from './models.ts';
 
 const { values } = parseArgs({
   options: {
-    steps: { type: 'string', default: '200' },
+    steps: { type: 'string', default: '40' },
+    rounds: { type: 'string', default: '6' },
     'cpu-steps': { type: 'string', default: '20' },
     batches: { type: 'string', default: '32,128' },
     models: { type: 'string', default: 'mlp,cnn,lstm' },
@@ -30,12 +36,14 @@ const { values } = parseArgs({
 const models = new Set(values.models.split(','));
 const steps = Number(values.steps);
 const cpuSteps = Number(values['cpu-steps']);
+const rounds = Number(values.rounds);
 const batches = values.batches.split(',').map(Number);
 
 const require = createRequire(import.meta.url);
 setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
 
-async function tfjs(backend: 'wasm' | 'cpu', nSteps: number, batch: number): Promise<number> {
+/** The MLP in tfjs on `backend`, kept alive: each turn fits `nSteps` steps of `batch` rows (after a 5-step warm-up). */
+async function tfjsTurns(backend: 'wasm' | 'cpu', nSteps: number, batch: number): Promise<Turns> {
   await tf.setBackend(backend);
   await tf.ready();
   const n = nSteps * batch;
@@ -48,12 +56,17 @@ async function tfjs(backend: 'wasm' | 'cpu', nSteps: number, batch: number): Pro
   const ys = tf.tensor2d(y, [n, 1]);
   const warm = Math.min(5, nSteps) * batch;
   await model.fit(tf.slice(xs, [0, 0], [warm, 784]), tf.slice(ys, [0, 0], [warm, 1]), { batchSize: batch, epochs: 1, verbose: 0, shuffle: false });
-  const t = performance.now();
-  await model.fit(xs, ys, { batchSize: batch, epochs: 1, verbose: 0, shuffle: false });
-  const rate = n / ((performance.now() - t) / 1000);
-  tf.dispose([xs, ys]);
-  model.dispose();
-  return rate;
+  return {
+    turn: async () => {
+      const t = performance.now();
+      await model.fit(xs, ys, { batchSize: batch, epochs: 1, verbose: 0, shuffle: false });
+      return n / ((performance.now() - t) / 1000);
+    },
+    close: async () => {
+      tf.dispose([xs, ys]);
+      model.dispose();
+    },
+  };
 }
 
 /**
@@ -96,13 +109,19 @@ async function tfjsModel(kind: 'cnn' | 'lstm', backend: 'wasm' | 'cpu', nSteps: 
 
 const fmt = (v: number): string => `${v.toFixed(0).padStart(6)} samples/s`;
 const ratio = (ours: number, theirs: number | string): string => (typeof theirs === 'number' ? `${fmt(theirs)} (x${(ours / theirs).toFixed(ours / theirs >= 100 ? 0 : 1)})` : theirs);
-if (models.has('mlp')) console.log(`MLP 784-128-10, Adam, one thread: Trainyard vs TensorFlow.js ${tf.version_core} (wasm ${steps} steps, cpu ${cpuSteps} steps)`);
+if (models.has('mlp')) console.log(`MLP 784-128-10, Adam, one thread: Trainyard vs TensorFlow.js ${tf.version_core} (wasm: ${rounds} rounds of ${steps}-step turns, alternating; cpu ${cpuSteps} steps once)`);
 for (const b of models.has('mlp') ? batches : []) {
-  // Trainyard's run is not shortened to tfjs's step count: at batch 32 200 steps take ~0.1 s.
-  const ours = await trainyardMlp(Math.max(steps, 600), b);
-  const wasm = await tfjs('wasm', steps, b);
-  const cpu = await tfjs('cpu', cpuSteps, b);
-  console.log(`batch ${String(b).padStart(4)}: trainyard ${fmt(ours)} | tfjs wasm ${fmt(wasm)} (x${(ours / wasm).toFixed(1)}) | tfjs cpu ${fmt(cpu)} (x${(ours / cpu).toFixed(0)})`);
+  // Trainyard's turn is not shortened to tfjs's step count: 200 steps at batch 32 take ~0.1 s.
+  const ours = await trainyardTurns(MLP_SPEC, Math.max(steps, 200), b);
+  const wasm = await tfjsTurns('wasm', steps, b);
+  const alt = await alternate(ours, wasm, rounds);
+  await wasm.close();
+  const cpuTurns = await tfjsTurns('cpu', cpuSteps, b);
+  const cpu = await cpuTurns.turn();
+  await cpuTurns.close();
+  const mine = median(alt.ours);
+  await ours.close();
+  console.log(`batch ${String(b).padStart(4)}: trainyard ${fmt(mine)} | tfjs wasm ${fmt(median(alt.theirs))} (${alt.summary}) | tfjs cpu ${fmt(cpu)} (x${(mine / cpu).toFixed(0)})`);
 }
 for (const kind of ['cnn', 'lstm'] as const) {
   if (!models.has(kind)) continue;
