@@ -107,8 +107,11 @@ async function interleaved(spec: unknown, inSize: number, batch: number, nSteps:
   }
 }
 
-/** Microseconds of a whole 1-thread step, and of one thread's share of a 2-thread step, both timed here. */
-function workSplit(batch: number): [number, number] {
+/**
+ * Microseconds of a whole 1-thread step and of one thread's share of a 2-thread step, both
+ * timed here, alternately in 15 rounds of 20 steps each (medians), and the median per-round ratio.
+ */
+function workSplit(batch: number): [number, number, number] {
   const rng = new Rng(1);
   const x = new Float32Array(batch * 784).map(() => rng.float());
   const y = new Float32Array(batch).map(() => rng.int(10));
@@ -121,23 +124,30 @@ function workSplit(batch: number): [number, number] {
   const other = m.allocateScratch(m.paramCount);
   const add = (dst: Float32Array, src: Float32Array, n: number): void => defaultWasmKernels().addInto(dst, src, n);
   const half = Math.floor(m.paramCount / 2);
-  const time = (f: () => void, n = 200): number => {
-    for (let i = 0; i < 20; i++) f();
+  const time = (f: () => void, n = 20): number => {
     const t = performance.now();
     for (let i = 0; i < n; i++) f();
     return ((performance.now() - t) / n) * 1000;
   };
-  const whole = time(() => {
+  const whole = (): void => {
     m.computeGradients(x, y, batch);
     opt.step(m.params);
-  });
-  const share = time(() => {
+  };
+  const share = (): void => {
     m.computeGradients(x, y, batch / 2, null, true, { batch, regularize: true });
     reduceRange([m.storage.grads, other], 0, half, add);
     const p = opt.beginRangeStep?.();
     if (p) opt.updateRange?.(m.params, p.lr, p.t, 0, half);
-  });
-  return [whole, share];
+  };
+  time(whole);
+  time(share);
+  const wholes: number[] = [];
+  const shares: number[] = [];
+  for (let r = 0; r < 15; r++) {
+    wholes.push(time(whole));
+    shares.push(time(share));
+  }
+  return [median(wholes), median(shares), median(wholes.map((w, k) => w / shares[k]))];
 }
 
 const cases: [string, unknown, number, number][] = batches.map((b) => [`MLP 784-128-10 batch ${b}`, MLP, 784, b]);
@@ -159,8 +169,8 @@ for (let r = 0; r < Number(values.repeat); r++) {
   }
   if (threads === 2) {
     for (const b of batches) {
-      const [whole, share] = workSplit(b);
-      console.log(`  work split, MLP batch ${b}: 1-thread step ${whole.toFixed(0)} us, one thread's share of a 2-thread step ${share.toFixed(0)} us: x${(whole / share).toFixed(2)} with 2 free cores, before sync`);
+      const [whole, share, ratio] = workSplit(b);
+      console.log(`  work split, MLP batch ${b}: 1-thread step ${whole.toFixed(0)} us, one thread's share of a 2-thread step ${share.toFixed(0)} us (medians): x${ratio.toFixed(2)} (per round) with 2 free cores, before sync`);
     }
   }
 }
