@@ -28,10 +28,10 @@ const { parentPort, workerData } = require('node:worker_threads');
   model.compile({ optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparseCategoricalCrossentropy' });
   const xs = { data: x, shape: [n, ...spec.inputShape] };
   const ys = { data: y, shape: [n] };
-  parentPort.on('message', async () => {
+  parentPort.on('message', () => {
     const t = performance.now();
-    await model.fit(xs, ys, { batchSize: batch, epochs: 1, shuffle: false });
-    parentPort.postMessage(performance.now() - t);
+    // A failed fit rejects unhandled, which ends the thread with an 'error' the caller sees.
+    void model.fit(xs, ys, { batchSize: batch, epochs: 1, shuffle: false }).then(() => parentPort.postMessage(performance.now() - t));
   });
   parentPort.postMessage('ready');
 })();
@@ -47,24 +47,47 @@ export interface Peers {
 export async function startPeers(count: number, spec: { inputShape: number[] }, inSize: number, batch: number, steps: number): Promise<Peers> {
   const workerData = { engine: url('../src/engine/index.ts'), data: url('./random-data.ts'), spec, inSize, batch, steps };
   const workers = Array.from({ length: count }, () => new Worker(PEER, { eval: true, workerData }));
-  await Promise.all(workers.map((w) => new Promise((resolve, reject) => {
-    w.once('message', resolve);
-    w.once('error', reject);
-  })));
+  /** Resolves with a worker's next message; rejects if it fails or exits first. */
+  const reply = (w: Worker): Promise<unknown> => new Promise((resolve, reject) => {
+    const done = (): void => {
+      w.off('message', onMessage).off('error', onError).off('exit', onExit);
+    };
+    const onMessage = (m: unknown): void => {
+      done();
+      resolve(m);
+    };
+    const onError = (e: Error): void => {
+      done();
+      reject(e);
+    };
+    const onExit = (code: number): void => {
+      done();
+      reject(new Error(`a peer thread exited with code ${code}`));
+    };
+    w.on('message', onMessage).on('error', onError).on('exit', onExit);
+  });
+  const close = async (): Promise<void> => {
+    await Promise.all(workers.map((w) => w.terminate()));
+  };
+  try {
+    await Promise.all(workers.map(reply));
+  } catch (e) {
+    await close();
+    throw e;
+  }
   return {
     together: async (fit) => {
-      const done = workers.map((w) => new Promise<number>((resolve) => {
-        w.once('message', resolve);
+      const done = workers.map((w) => {
+        const r = reply(w) as Promise<number>;
         w.postMessage('fit');
-      }));
+        return r;
+      });
       const t = performance.now();
       await fit();
       // The wall time here, and the peers' own times (a peer may have started a little earlier).
       const theirs = await Promise.all(done);
       return Math.max(performance.now() - t, ...theirs);
     },
-    close: async () => {
-      await Promise.all(workers.map((w) => w.terminate()));
-    },
+    close,
   };
 }

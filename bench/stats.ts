@@ -5,10 +5,10 @@ export function median(v: readonly number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** The value at fraction `f` of the way through the sorted values (0: the smallest; 1: the largest). */
+/** The value at fraction `f` of the way through the sorted values (0: the smallest; 1: the largest; rounded to the nearer rank, so 0.25 and 0.75 sit alike). */
 export function quantile(v: readonly number[], f: number): number {
   const s = [...v].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(f * s.length))];
+  return s[Math.round(f * (s.length - 1))];
 }
 
 /** Ratios as `median xM, middle half xA-xB, all xLo-xHi`. */

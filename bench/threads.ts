@@ -81,11 +81,14 @@ async function setup(spec: unknown, inSize: number, batch: number, nThreads: num
  */
 async function interleaved(spec: unknown, inSize: number, batch: number, nSteps: number, rounds: number): Promise<{ ones: number[]; manys: number[]; peers: number[] }> {
   const one = await setup(spec, inSize, batch, 1, nSteps);
-  const many = await setup(spec, inSize, batch, threads, nSteps);
-  const peers = await startPeers(threads - 1, spec as { inputShape: number[] }, inSize, batch, nSteps);
-  const n = nSteps * batch;
-  const together = async (): Promise<number> => (threads * n) / ((await peers.together(one.fit)) / 1000);
+  let many: Awaited<ReturnType<typeof setup>> | undefined;
+  let peers: Awaited<ReturnType<typeof startPeers>> | undefined;
   try {
+    many = await setup(spec, inSize, batch, threads, nSteps);
+    peers = await startPeers(threads - 1, spec as { inputShape: number[] }, inSize, batch, nSteps);
+    const n = nSteps * batch;
+    const p = peers;
+    const together = async (): Promise<number> => (threads * n) / ((await p.together(one.fit)) / 1000);
     for (let k = 0; k < 2; k++) {
       await one.fit();
       await many.fit();
@@ -102,8 +105,8 @@ async function interleaved(spec: unknown, inSize: number, batch: number, nSteps:
     return { ones, manys, peers: alls };
   } finally {
     await one.close();
-    await many.close();
-    await peers.close();
+    await many?.close();
+    await peers?.close();
   }
 }
 

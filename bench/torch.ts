@@ -64,14 +64,21 @@ export async function torchTurns(script: string, args: Array<string | number>): 
   const child = spawn(PYTHON, [path, 'serve', ...args.map(String)], { env: torchEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // A child that died is reported by the next read, not by a write error.
+  child.stdin.on('error', () => {});
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async (): Promise<unknown> => {
     const r = await lines.next();
-    if (r.done) throw new Error(`PyTorch run failed: ${stderr.trim().split('\n').pop() ?? 'no output'}`);
+    if (r.done) {
+      await exited; // all of stderr is in
+      throw new Error(`PyTorch run failed: ${stderr.trim().split('\n').pop() || `no output (exit code ${child.exitCode})`}`);
+    }
     return JSON.parse(r.value) as unknown;
   };
   try {
-    await next();
+    const first = await next();
+    if (first !== 'ready') throw new Error(`PyTorch run failed: expected "ready", got ${JSON.stringify(first)}`);
   } catch (e) {
     child.kill();
     return (e as Error).message;
@@ -83,7 +90,7 @@ export async function torchTurns(script: string, args: Array<string | number>): 
     },
     close: async () => {
       child.stdin.end();
-      await new Promise((resolve) => child.once('exit', resolve));
+      await exited;
     },
   };
 }

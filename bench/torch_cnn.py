@@ -31,7 +31,7 @@ def model():
 
 
 def build(steps, batch, fmt):
-    """A step(i) function training on batch i of `steps` batches of random data."""
+    """step(i) trains on batch i of `steps` batches of random data; reshuffle() draws a new order."""
     n = steps * batch
     x = torch.rand(n, 1, 28, 28)
     y = torch.randint(0, 10, (n,))
@@ -42,7 +42,7 @@ def build(steps, batch, fmt):
     loss_fn = nn.CrossEntropyLoss()
 
     def step(i):
-        idx = perm[i * batch:(i + 1) * batch]
+        idx = perm[0][i * batch:(i + 1) * batch]
         xb, yb = x[idx], y[idx]
         if fmt == 'channels_last':
             xb = xb.contiguous(memory_format=torch.channels_last)
@@ -51,14 +51,19 @@ def build(steps, batch, fmt):
         loss.backward()
         opt.step()
 
-    perm = torch.randperm(n)
-    return step
+    perm = [torch.randperm(n)]
+
+    def reshuffle():
+        perm[0] = torch.randperm(n)
+
+    return step, reshuffle
 
 
 def run(steps, batch, fmt):
-    step = build(steps, batch, fmt)
+    step, reshuffle = build(steps, batch, fmt)
     for i in range(min(20, steps)):
         step(i)  # warm-up
+    reshuffle()
     t = time.perf_counter()
     for i in range(steps):
         step(i)
@@ -68,7 +73,7 @@ def run(steps, batch, fmt):
 if __name__ == '__main__':
     if sys.argv[1] == 'serve':
         steps, batch = int(sys.argv[2]), int(sys.argv[3])
-        serve(build(steps, batch, sys.argv[4]), steps, batch)
+        serve(build(steps, batch, sys.argv[4])[0], steps, batch)
         sys.exit(0)
     steps, batch = int(sys.argv[1]), int(sys.argv[2])
     res = {fmt: run(steps, batch, fmt) for fmt in ('nchw', 'channels_last')}

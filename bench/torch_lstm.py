@@ -34,30 +34,34 @@ class Net(nn.Module):
 
 
 def build(steps, batch):
-    """A step(i) function training on batch i of `steps` batches of random data."""
+    """step(i) trains on batch i of `steps` batches of random data; reshuffle() draws a new order."""
     n = steps * batch
     x = torch.rand(n, 28, 28)
     y = torch.randint(0, 10, (n,))
     m = Net()
     opt = torch.optim.Adam(m.parameters(), lr=1e-3, eps=1e-7)
     loss_fn = nn.CrossEntropyLoss()
-    perm = torch.randperm(n)
+    perm = [torch.randperm(n)]
 
     def step(i):
-        idx = perm[i * batch:(i + 1) * batch]
+        idx = perm[0][i * batch:(i + 1) * batch]
         opt.zero_grad(set_to_none=True)
         loss = loss_fn(m(x[idx]), y[idx])
         loss.backward()
         opt.step()
 
-    return step
+    def reshuffle():
+        perm[0] = torch.randperm(n)
+
+    return step, reshuffle
 
 
 def run(steps, batch, mkldnn):
     with torch.backends.mkldnn.flags(enabled=mkldnn):
-        step = build(steps, batch)
+        step, reshuffle = build(steps, batch)
         for i in range(min(20, steps)):
             step(i)  # warm-up
+        reshuffle()
         t = time.perf_counter()
         for i in range(steps):
             step(i)
@@ -71,7 +75,7 @@ if __name__ == '__main__':
     if sys.argv[1] == 'serve':
         steps, batch = int(sys.argv[2]), int(sys.argv[3])
         with torch.backends.mkldnn.flags(enabled=SETTINGS[sys.argv[4]]):
-            serve(build(steps, batch), steps, batch)
+            serve(build(steps, batch)[0], steps, batch)
         sys.exit(0)
     steps, batch = int(sys.argv[1]), int(sys.argv[2])
     res = {name: run(steps, batch, flag) for name, flag in SETTINGS.items()}

@@ -21,7 +21,7 @@ torch.manual_seed(0)
 
 
 def build(steps, batch):
-    """A step(i) function training on batch i of `steps` batches of random data."""
+    """step(i) trains on batch i of `steps` batches of random data; reshuffle() draws a new order."""
     n = steps * batch
     x = torch.rand(n, 784)
     y = torch.randint(0, 10, (n,))
@@ -30,21 +30,26 @@ def build(steps, batch):
     loss_fn = nn.CrossEntropyLoss()
 
     def step(i):
-        idx = perm[i * batch:(i + 1) * batch]
+        idx = perm[0][i * batch:(i + 1) * batch]
         xb, yb = x[idx], y[idx]
         opt.zero_grad(set_to_none=True)
         loss = loss_fn(model(xb), yb)
         loss.backward()
         opt.step()
 
-    perm = torch.randperm(n)
-    return step
+    perm = [torch.randperm(n)]
+
+    def reshuffle():
+        perm[0] = torch.randperm(n)
+
+    return step, reshuffle
 
 
 def run(steps, batch):
-    step = build(steps, batch)
+    step, reshuffle = build(steps, batch)
     for i in range(min(20, steps)):
         step(i)  # warm-up
+    reshuffle()
     t = time.perf_counter()
     for i in range(steps):
         step(i)
@@ -54,7 +59,7 @@ def run(steps, batch):
 if __name__ == '__main__':
     if sys.argv[1] == 'serve':
         steps, batch = int(sys.argv[2]), int(sys.argv[3])
-        serve(build(steps, batch), steps, batch)
+        serve(build(steps, batch)[0], steps, batch)
         sys.exit(0)
     steps = int(sys.argv[1])
     print(json.dumps({b: run(steps, int(b)) for b in sys.argv[2:]}))

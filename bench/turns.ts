@@ -20,6 +20,7 @@ export interface Turns {
  * from Liftoff; a run measured right after start-up read 35% low).
  */
 export async function trainyardTurns(spec: { inputShape: number[] }, steps: number, batch: number, kernels?: MatmulKernelSet, warmSteps = 100): Promise<Turns> {
+  if (!(Number.isInteger(steps) && steps > 0)) throw new Error(`steps per turn must be a positive integer, got ${steps}`);
   const size = spec.inputShape.reduce((a, b) => a * b, 1);
   const n = steps * batch;
   const { x, y } = randomData(n, size);
@@ -45,8 +46,14 @@ export interface Alternated {
   summary: string;
 }
 
-/** `rounds` rounds of one turn each (ours first). */
+/**
+ * `rounds` rounds of one turn each (ours first), after one round that is not recorded: the
+ * sides warm up differently (Trainyard 100 steps, PyTorch 20, TF.js 5), so the first turns
+ * could favour one. Closes neither side.
+ */
 export async function alternate(ours: Turns, theirs: Turns, rounds: number): Promise<Alternated> {
+  await ours.turn();
+  await theirs.turn();
   const a: number[] = [];
   const b: number[] = [];
   for (let r = 0; r < rounds; r++) {
