@@ -5,7 +5,7 @@
  * - which GEMM a thread built like the training pool's uses (it loads the pool's task file,
  *   tasks/entry.ts, which applies the setting in that thread);
  * - whether a 2-thread ParallelTrainer starts and fits (it refuses a helper whose kernels
- *   round differently from the main thread's).
+ *   round differently from the main thread's: the last test injects such a helper).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -57,17 +57,22 @@ console.log(JSON.stringify({ enabled, relaxed: wk.relaxed, poolThreadRelaxed, pa
 
 interface ChildReport { enabled: boolean; relaxed: boolean; poolThreadRelaxed: boolean; parallelFit: boolean; c: number[] }
 
-function child(env: Record<string, string>, nodeFlags: string[] = []): ChildReport {
+/** Runs `script` in a child process; its last stdout line, parsed. */
+function runChild(script: string, env: Record<string, string>, nodeFlags: string[] = []): unknown {
   const dir = mkdtempSync(join(tmpdir(), 'ty-relaxed-'));
   try {
     const file = join(dir, 'child.mts');
-    writeFileSync(file, CHILD);
+    writeFileSync(file, script);
     const r = spawnSync(process.execPath, [...nodeFlags, '--import', 'tsx', file], { encoding: 'utf8', env: { ...process.env, ...env } });
     assert.equal(r.status, 0, r.stderr);
-    return JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as ChildReport;
+    return JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as unknown;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function child(env: Record<string, string>, nodeFlags: string[] = []): ChildReport {
+  return runChild(CHILD, env, nodeFlags) as ChildReport;
 }
 
 function expected(): number[] {
@@ -101,4 +106,30 @@ test('relaxed SIMD: TRAINYARD_RELAXED_SIMD=0 keeps plain SIMD128', () => {
 
 test('relaxed SIMD: TRAINYARD_RELAXED_SIMD=0 keeps plain SIMD128 even where the runtime has relaxed SIMD already', () => {
   check(child({ TRAINYARD_RELAXED_SIMD: '0' }, ['--experimental-wasm-relaxed-simd']), false);
+});
+
+// Relaxed SIMD on in the main thread; helper 1 is made to build plain SIMD128 kernels.
+const MISMATCH = `
+import { enableRelaxedSimd } from '${src('workers/relaxed-simd.ts')}';
+const enabled = enableRelaxedSimd();
+const { defaultWasmKernels, Sequential } = await import('${src('engine/index.ts')}');
+const { ParallelTrainer, ParallelTrainingError } = await import('${src('workers/parallel/index.ts')}');
+const model = Sequential.fromSpec({ inputShape: [4], layers: [{ type: 'dense', units: 3, activation: 'softmax' }] }, { seed: 1 });
+model.compile({ optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparseCategoricalCrossentropy' });
+let error = null;
+try {
+  const trainer = await ParallelTrainer.create(model, { threads: 2, batchSize: 8, fault: { kind: 'plainKernels' } });
+  await trainer.close();
+} catch (e) {
+  error = { parallel: e instanceof ParallelTrainingError, message: e.message };
+}
+console.log(JSON.stringify({ enabled, relaxed: defaultWasmKernels().relaxed, error }));
+`;
+
+test('relaxed SIMD: ParallelTrainer refuses a helper whose kernels are plain SIMD128 when the main thread\'s are relaxed', () => {
+  const r = runChild(MISMATCH, { TRAINYARD_RELAXED_SIMD: '' }) as { enabled: boolean; relaxed: boolean; error: { parallel: boolean; message: string } | null };
+  assert.equal(r.relaxed, true, 'the main thread uses relaxed SIMD');
+  assert.ok(r.error, 'create must fail');
+  assert.equal(r.error.parallel, true);
+  assert.match(r.error.message, /helper 1 built plain SIMD kernels, unlike the main thread/);
 });

@@ -40,7 +40,7 @@ import {
   BATCH, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, PEND, PROGRESS, PSTART, START, STATUS, STEP, WEIGHTS, XPTR,
   commandSlot, controlInts, helperBase, waitChange, waitUpdated,
 } from './controlBlock.ts';
-import type { HelperInit, HelperMessage } from './messages.ts';
+import type { HelperFault, HelperInit, HelperMessage } from './messages.ts';
 import { ParallelTrainingError } from './ParallelTrainingError.ts';
 import { leadRows, partBounds, reduceRange, rowBounds } from './ranges.ts';
 
@@ -51,8 +51,8 @@ export interface ParallelTrainerOptions {
   batchSize: number;
   /** Split the optimizer update over the threads when it can be (default true). */
   splitStep?: boolean;
-  /** For tests: helper 1 throws (or exits its thread) at its n-th command (COMPUTE and STEP counted, 1-based). */
-  fault?: { atCommand: number; kind: 'throw' | 'exit' };
+  /** For tests: a fault helper 1 injects (HelperFault: throw or exit at its n-th command, or plain kernels). */
+  fault?: HelperFault;
 }
 
 const HELPER_URL = new URL('./helper.mjs', import.meta.url);

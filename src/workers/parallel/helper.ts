@@ -20,7 +20,8 @@ import { replicaStreamSeed } from './replicaStream.ts';
 const init = workerData as HelperInit;
 // Over the main thread's wasm memory: this thread's own kernel instance on the same memory,
 // and every shared array rebuilt as a view its kernels recognise (no copies).
-const wk = init.memory ? createWasmKernels({ memory: init.memory, relaxed: init.relaxed ?? false }) : null;
+const relaxed = init.fault?.kind === 'plainKernels' ? false : init.relaxed ?? false;
+const wk = init.memory ? createWasmKernels({ memory: init.memory, relaxed }) : null;
 const kernelSet = wk ? wasmKernelSet(wk) : null;
 const re = (a: Float32Array): Float32Array => (wk ? wk.arena.view(a.byteOffset, a.length) : a);
 const d: HelperInit = wk

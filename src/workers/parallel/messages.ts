@@ -38,9 +38,16 @@ export interface HelperInit {
   memory?: WasmMemory;
   /** With `memory`: whether the main thread's kernels use relaxed SIMD (the helper's must match, for the same rounding). */
   relaxed?: boolean;
-  /** For tests: at its n-th command (COMPUTE and STEP counted, 1-based) this helper throws, or exits its thread. */
-  fault?: { atCommand: number; kind: 'throw' | 'exit' };
+  /** For tests (see HelperFault). */
+  fault?: HelperFault;
 }
+
+/**
+ * Faults a test can inject into helper 1: at its n-th command (COMPUTE and STEP counted,
+ * 1-based) it throws, or exits its thread; or it builds plain SIMD128 kernels whatever the
+ * main thread uses (the trainer must refuse it: the threads would round differently).
+ */
+export type HelperFault = { atCommand: number; kind: 'throw' | 'exit' } | { kind: 'plainKernels' };
 
 /** `relaxed`: whether the helper's kernels over the shared memory use relaxed SIMD (null: no shared memory). */
 export type HelperMessage = { type: 'ready'; relaxed: boolean | null } | { type: 'failed'; message: string };
