@@ -7,8 +7,7 @@ import { parseArgs } from 'node:util';
 import { wasmKernels, PLAIN_KERNELS } from '../src/engine/index.ts';
 import { trainyardRate } from './models.ts';
 import { runTorch, torchTurns } from './torch.ts';
-import { alternate, trainyardTurns } from './turns.ts';
-import { median } from './stats.ts';
+import { trainyardTurns, versus } from './turns.ts';
 
 export interface CompareOptions {
   title: string;
@@ -39,16 +38,9 @@ export async function compareWithTorch(o: CompareOptions): Promise<void> {
   const pick = runTorch<Record<string, string | number>>(o.script, [steps, batch]);
   const ours = await trainyardTurns(o.spec, steps, batch, wasmKernels);
   const theirs = typeof pick === 'string' ? pick : await torchTurns(o.script, [steps, batch, String(pick[o.settingKey])]);
-  const head = `trainyard plain ${fmt(plain)} (${plainSteps} steps)`;
-  if (typeof theirs === 'string') {
-    const alone: number[] = [];
-    for (let r = 0; r < rounds; r++) alone.push(await ours.turn());
-    console.log(`${head}, wasm ${fmt(median(alone))} | ${theirs}`);
-  } else {
-    const alt = await alternate(ours, theirs, rounds);
-    await theirs.close();
-    const setting = typeof pick === 'string' ? '' : String(pick[o.settingKey]);
-    console.log(`${head}, wasm ${fmt(median(alt.ours))} | pytorch ${fmt(median(alt.theirs))} (${setting}) | trainyard/pytorch plain ${(plain / median(alt.theirs)).toFixed(2)}, wasm ${alt.summary}`);
-  }
+  const v = await versus(ours, theirs, rounds);
+  const head = `trainyard plain ${fmt(plain)} (${plainSteps} steps), wasm ${fmt(v.ours)}`;
+  const setting = typeof pick === 'string' ? '' : String(pick[o.settingKey]);
+  console.log(v.theirs === null ? `${head} | ${v.summary}` : `${head} | pytorch ${fmt(v.theirs)} (${setting}) | trainyard/pytorch plain ${(plain / v.theirs).toFixed(2)}, wasm ${v.summary}`);
   await ours.close();
 }

@@ -16,8 +16,7 @@ import { parseArgs } from 'node:util';
 import { wasmKernels, PLAIN_KERNELS } from '../src/engine/index.ts';
 import { MLP_SPEC, trainyardRate } from './models.ts';
 import { torchTurns } from './torch.ts';
-import { alternate, trainyardTurns } from './turns.ts';
-import { median } from './stats.ts';
+import { trainyardTurns, versus } from './turns.ts';
 
 const { values } = parseArgs({
   options: {
@@ -37,16 +36,8 @@ for (const b of batches) {
   const plain = await trainyardRate(MLP_SPEC, Number(values['plain-steps']), b, PLAIN_KERNELS);
   const ours = await trainyardTurns(MLP_SPEC, steps, b, wasmKernels);
   const theirs = await torchTurns('./torch_mlp.py', [steps, b]);
-  let line = `batch ${String(b).padStart(4)}: trainyard plain ${fmt(plain)}`;
-  if (typeof theirs === 'string') {
-    const alone: number[] = [];
-    for (let r = 0; r < rounds; r++) alone.push(await ours.turn());
-    console.log(`${line}, wasm ${fmt(median(alone))} | ${theirs}`);
-  } else {
-    const alt = await alternate(ours, theirs, rounds);
-    await theirs.close();
-    line += `, wasm ${fmt(median(alt.ours))} | pytorch ${fmt(median(alt.theirs))} | trainyard/pytorch plain ${(plain / median(alt.theirs)).toFixed(2)}, wasm ${alt.summary}`;
-    console.log(line);
-  }
+  const v = await versus(ours, theirs, rounds);
+  const head = `batch ${String(b).padStart(4)}: trainyard plain ${fmt(plain)}, wasm ${fmt(v.ours)}`;
+  console.log(v.theirs === null ? `${head} | ${v.summary}` : `${head} | pytorch ${fmt(v.theirs)} | trainyard/pytorch plain ${(plain / v.theirs).toFixed(2)}, wasm ${v.summary}`);
   await ours.close();
 }

@@ -20,8 +20,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { MLP_SPEC, mlpData } from './trainyard-mlp.ts';
-import { alternate, trainyardTurns, type Turns } from './turns.ts';
-import { median } from './stats.ts';
+import { trainyardTurns, versus, type Turns } from './turns.ts';
 import { CNN_SPEC, LSTM_SPEC, trainyardRate } from './models.ts';
 
 const { values } = parseArgs({
@@ -114,14 +113,12 @@ for (const b of models.has('mlp') ? batches : []) {
   // Trainyard's turn is not shortened to tfjs's step count: 200 steps at batch 32 take ~0.1 s.
   const ours = await trainyardTurns(MLP_SPEC, Math.max(steps, 200), b);
   const wasm = await tfjsTurns('wasm', steps, b);
-  const alt = await alternate(ours, wasm, rounds);
-  await wasm.close();
+  const v = await versus(ours, wasm, rounds);
+  await ours.close();
   const cpuTurns = await tfjsTurns('cpu', cpuSteps, b);
   const cpu = await cpuTurns.turn();
   await cpuTurns.close();
-  const mine = median(alt.ours);
-  await ours.close();
-  console.log(`batch ${String(b).padStart(4)}: trainyard ${fmt(mine)} | tfjs wasm ${fmt(median(alt.theirs))} (${alt.summary}) | tfjs cpu ${fmt(cpu)} (x${(mine / cpu).toFixed(0)})`);
+  console.log(`batch ${String(b).padStart(4)}: trainyard ${fmt(v.ours)} | tfjs wasm ${fmt(v.theirs ?? NaN)} (${v.summary}) | tfjs cpu ${fmt(cpu)} (x${(v.ours / cpu).toFixed(0)})`);
 }
 for (const kind of ['cnn', 'lstm'] as const) {
   if (!models.has(kind)) continue;

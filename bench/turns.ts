@@ -39,7 +39,7 @@ export async function trainyardTurns(spec: { inputShape: number[] }, steps: numb
   };
 }
 
-export interface Alternated {
+interface Alternated {
   ours: number[];
   theirs: number[];
   /** `ours` over `theirs`: medians, and the per-round spread. */
@@ -51,7 +51,8 @@ export interface Alternated {
  * sides warm up differently (Trainyard 100 steps, PyTorch 20, TF.js 5), so the first turns
  * could favour one. Closes neither side.
  */
-export async function alternate(ours: Turns, theirs: Turns, rounds: number): Promise<Alternated> {
+async function alternate(ours: Turns, theirs: Turns, rounds: number): Promise<Alternated> {
+  if (!(Number.isInteger(rounds) && rounds > 0)) throw new Error(`rounds must be a positive integer, got ${rounds}`);
   await ours.turn();
   await theirs.turn();
   const a: number[] = [];
@@ -62,4 +63,31 @@ export async function alternate(ours: Turns, theirs: Turns, rounds: number): Pro
   }
   const summary = `x${(median(a) / median(b)).toFixed(2)} (medians); per round: ${ratioSpread(a.map((v, k) => v / b[k]))}`;
   return { ours: a, theirs: b, summary };
+}
+
+export interface Versus {
+  /** Our median samples per second. */
+  ours: number;
+  /** Theirs, or null when they could not run. */
+  theirs: number | null;
+  /** `alternate`'s summary, or why they could not run. */
+  summary: string;
+}
+
+/**
+ * Ours against theirs by `alternate`, then closes theirs; when theirs is a reason they could
+ * not start (PyTorch missing, say), ours runs `rounds` turns alone and the reason is the summary.
+ */
+export async function versus(ours: Turns, theirs: Turns | string, rounds: number): Promise<Versus> {
+  if (typeof theirs === 'string') {
+    const alone: number[] = [];
+    for (let r = 0; r < rounds; r++) alone.push(await ours.turn());
+    return { ours: median(alone), theirs: null, summary: theirs };
+  }
+  try {
+    const alt = await alternate(ours, theirs, rounds);
+    return { ours: median(alt.ours), theirs: median(alt.theirs), summary: alt.summary };
+  } finally {
+    await theirs.close();
+  }
 }
