@@ -27,6 +27,7 @@ export const activationDef: LayerDef<ActivationConfig> = {
 };
 
 export class ActivationLayer extends BaseLayer<ActivationConfig> {
+  readonly rowwise = true;
   readonly outputActivation: ActivationName;
   private readonly y = this.scratch();
   private readonly dx = this.scratch();

@@ -136,6 +136,28 @@ export class Dense extends BaseLayer<DenseConfig> {
     }
   }
 
+  backwardInputs(dy: Float32Array, batch: number, needInputGrad: boolean, fromLogits = false): { dx: Float32Array | undefined; dz: Float32Array; x: Float32Array } {
+    const dz = biasActivationBackward(this.kernels, this.outputActivation, this.zView, this.aView, dy, null, batch, this.outSize, this.dz, fromLogits);
+    if (!needInputGrad) return { dx: undefined, dz, x: this.x };
+    const dx = this.dx.get(batch * this.inSize);
+    this.kernels.matmulRows(dz, this.params[0].value, dx, batch, this.outSize, this.inSize, 0, batch);
+    return { dx, dz, x: this.x };
+  }
+
+  /** As `backward` on the whole batch: dW rows [j0, j1) = dzᵀ·x in one product over the rows, the bias gradient summed row by row from zero. */
+  weightGradUnits(dz: Float32Array, x: Float32Array, rows: number, j0: number, j1: number): void {
+    const nIn = this.inSize;
+    const nOut = this.outSize;
+    this.kernels.matmulRowsTN(dz, x, this.params[0].grad, nOut, rows, nIn, j0, j1);
+    if (!this.config.useBias) return;
+    const gb = this.params[1].grad;
+    gb.fill(0, j0, j1);
+    // Row by row into the float32 array: the roundings of biasActivationBackward's sums.
+    for (let r = 0, o = 0; r < rows; r++, o += nOut) {
+      for (let j = j0; j < j1; j++) gb[j] += dz[o + j];
+    }
+  }
+
   backward(dy: Float32Array, batch: number, needInputGrad: boolean, fromLogits = false): Float32Array | undefined {
     const nIn = this.inSize;
     const nOut = this.outSize;

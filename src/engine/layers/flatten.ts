@@ -18,6 +18,7 @@ export const flattenDef: LayerDef<FlattenConfig> = {
 };
 
 export class Flatten extends BaseLayer<FlattenConfig> {
+  readonly rowwise = true;
   constructor(cfg: FlattenConfig, index: number) {
     super(flattenDef, cfg, index);
   }

@@ -26,6 +26,7 @@ export const rescalingDef: LayerDef<RescalingConfig> = {
 };
 
 export class Rescaling extends BaseLayer<RescalingConfig> {
+  readonly rowwise = true;
   private readonly y = this.scratch();
   private readonly dx = this.scratch();
   private readonly scaleShift: ScaleShiftKernel;

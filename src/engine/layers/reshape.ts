@@ -35,6 +35,7 @@ export const reshapeDef: LayerDef<ReshapeConfig> = {
 };
 
 export class Reshape extends BaseLayer<ReshapeConfig> {
+  readonly rowwise = true;
   constructor(cfg: ReshapeConfig, index: number) {
     super(reshapeDef, cfg, index);
   }

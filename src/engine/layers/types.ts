@@ -94,6 +94,29 @@ export interface Layer {
    * softmax/sigmoid), so the activation's own backward is skipped.
    */
   backward(dy: Float32Array, batch: number, needInputGrad: boolean, fromLogits?: boolean): Float32Array | undefined;
+  /**
+   * True for a layer without parameters, buffers or randomness whose every output row depends
+   * only on the same input row (flatten, reshape, activation, rescaling): a batch may be
+   * split by rows over threads and gives the same rows.
+   */
+  readonly rowwise?: boolean;
+  /**
+   * Deferred weight gradients (data-parallel training that splits a batch's rows for the
+   * forward and backward and the output units for the weight gradients; see
+   * Sequential.computeGradients' `slice.deferred`): this batch's backward without any
+   * parameter gradient. Returns dL/dx (when `needInputGrad`), dz (dL/d of the
+   * pre-activation output, [batch, units]) and the layer's input x ([batch, inputs]) of
+   * the last forward; each row depends on the same row alone. Implemented by layers whose
+   * every parameter has the output units as its leading axis (dense).
+   */
+  backwardInputs?(dy: Float32Array, batch: number, needInputGrad: boolean, fromLogits?: boolean): { dx: Float32Array | undefined; dz: Float32Array; x: Float32Array };
+  /**
+   * With `backwardInputs`: the parameter gradients of output units [j0, j1) from a whole
+   * batch's dz [rows, units] and x [rows, inputs], written (not added), with the float
+   * operations `backward` does on the whole batch, so any split of the units gives the
+   * same gradients.
+   */
+  weightGradUnits?(dz: Float32Array, x: Float32Array, rows: number, j0: number, j1: number): void;
   /** Forward floating-point operations per sample. */
   flops(inputShape: readonly number[]): number;
   /** The final activation, if this layer ends in one (a loss may fuse softmax/sigmoid with it). */

@@ -20,7 +20,7 @@ import type { ForwardContext, Layer, LayerBuffer, LayerParameter } from '../laye
 import { Scratch, sizeOfShape } from '../layers/baseLayer.ts';
 import { createOptimizer } from '../optim/createOptimizer.ts';
 import type { Optimizer, OptimizerKernels } from '../optim/types.ts';
-import { applyRegularizer, regularizerPenalty } from '../regularizers/regularizers.ts';
+import { addRegularizerGrad, applyRegularizer, regularizerPenalty } from '../regularizers/regularizers.ts';
 import { Rng, type RngState } from '../rng.ts';
 import type { History, Logs } from '../train/callbacks.ts';
 import { toDataset, type DataInput, type Dataset, type TensorLike } from '../train/data.ts';
@@ -38,6 +38,7 @@ import { ModelMemory, forget, releaseWhenCollected } from './modelMemory.ts';
 import { allocateParameters, type Float32Allocator, type ParameterStore, type SharedStorage } from './parameterStore.ts';
 import { formatSummary, summarizeSpec, type SpecSummary, type SummarizeOptions } from './summarizeSpec.ts';
 import { validateSpec } from './validateSpec.ts';
+import { deferredLayout, type DeferredLayer, type DeferredSlice } from './deferredGradients.ts';
 
 export interface SequentialOptions {
   /** Seed for initialisation, shuffling and dropout; random when omitted (see `model.seed`). */
@@ -295,37 +296,109 @@ export class Sequential {
    * its gradient are divided by `slice.batch` (the whole batch's size) instead of `batch`,
    * and the regularisation (penalty and gradient) is left out unless `slice.regularize`,
    * so the slices' losses and gradients sum to the whole batch's (up to float rounding).
+   *
+   * With `slice.deferred` (see deferredGradients.ts; needs `deferredLayout`), no parameter
+   * gradient is touched: the backward stops at each layer's input gradient and leaves the
+   * slice's dz and layer inputs in the deferred arrays at rows `row0..`, and its rows' loss
+   * terms in `rowLosses`; the regularisation gradient is left to `deferredWeightGrads`.
    */
   computeGradients(
     x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null = null, training = true,
-    slice?: { readonly batch: number; readonly regularize: boolean },
+    slice?: { readonly batch: number; readonly regularize: boolean; readonly deferred?: DeferredSlice },
   ): number {
     const { lossHead } = this.requireCompiled();
     const total = slice?.batch ?? batch;
     if (!(Number.isInteger(total) && total >= batch)) throw new ModelStateError(`computeGradients: slice.batch (${total}) must be an integer >= batch (${batch})`);
+    const deferred = slice?.deferred;
+    if (deferred && this.deferredLayout === null) throw new ModelStateError('computeGradients: this model cannot defer its weight gradients (see deferredLayout)');
     const out = this.forward(x, batch, training);
     // After the forward: a pending update (setPendingUpdate) reads the gradients until it ends.
-    this.beginGradients();
+    if (!deferred) this.beginGradients();
     const last = this.layers[this.layers.length - 1];
     const fused = lossHead.fromLogits;
     const input = fused ? (last.logits as Float32Array) : out;
     const outSize = this.outputSize;
     const g = this.lossGrad.get(batch * outSize);
-    const sum = lossHead.compute(input, y, batch, outSize, this.outputCols, weights, g);
-    if (total !== batch) {
-      const k = batch / total;
-      for (let i = 0, n = batch * outSize; i < n; i++) g[i] *= k;
-    }
-    let loss = sum / total;
-    if (slice?.regularize ?? true) loss += this.regularizationPenalty(true);
-    if (Number.isFinite(loss)) {
-      let dy: Float32Array | undefined = g;
-      for (let i = this.layers.length - 1; i >= 0 && dy; i--) {
-        dy = this.layers[i].backward(dy, batch, this.hasParamsBelow[i], fused && i === this.layers.length - 1);
+    let sum: number;
+    if (deferred) {
+      // Each row's gradient as the whole batch gives it (divided by `total`, not rescaled).
+      sum = lossHead.compute(input, y, batch, outSize, this.outputCols, weights, g, total, deferred.rowLosses.subarray(deferred.row0, deferred.row0 + batch));
+    } else {
+      sum = lossHead.compute(input, y, batch, outSize, this.outputCols, weights, g);
+      if (total !== batch) {
+        const k = batch / total;
+        for (let i = 0, n = batch * outSize; i < n; i++) g[i] *= k;
       }
     }
-    this.endGradients();
+    let loss = sum / total;
+    if (slice?.regularize ?? true) loss += this.regularizationPenalty(!deferred);
+    if (Number.isFinite(loss)) {
+      if (deferred) this.backwardToInputs(x, g, batch, fused, deferred);
+      else {
+        let dy: Float32Array | undefined = g;
+        for (let i = this.layers.length - 1; i >= 0 && dy; i--) {
+          dy = this.layers[i].backward(dy, batch, this.hasParamsBelow[i], fused && i === this.layers.length - 1);
+        }
+      }
+    }
+    if (!deferred) this.endGradients();
     return loss;
+  }
+
+  /** The deferred backward (see computeGradients): input gradients only; dz and x rows go to the slice's arrays. */
+  private backwardToInputs(x: Float32Array, g: Float32Array, batch: number, fused: boolean, slice: DeferredSlice): void {
+    const lastIndex = this.layers.length - 1;
+    let dy: Float32Array | undefined = g;
+    for (let i = lastIndex; i >= 0 && dy; i--) {
+      const layer = this.layers[i];
+      const fromLogits = fused && i === lastIndex;
+      if (layer.paramCount === 0) {
+        dy = layer.backward(dy, batch, this.hasParamsBelow[i], fromLogits);
+        continue;
+      }
+      const r = (layer.backwardInputs as NonNullable<Layer['backwardInputs']>)(dy, batch, this.hasParamsBelow[i], fromLogits);
+      const units = sizeOfShape(layer.outputShape);
+      (slice.dz[i] as Float32Array).set(r.dz.subarray(0, batch * units), slice.row0 * units);
+      const xAll = slice.x[i];
+      if (xAll) {
+        const inSize = sizeOfShape(layer.inputShape);
+        xAll.set(r.x.subarray(0, batch * inSize), slice.row0 * inSize);
+      } else if (r.x.buffer !== x.buffer || r.x.byteOffset !== x.byteOffset) {
+        throw new ModelStateError(`computeGradients: layer ${layer.name} does not read the model's input, but the deferred slice has no input rows for it`);
+      }
+      dy = r.dx;
+    }
+  }
+
+  /**
+   * The layers with parameters for deferred weight gradients (deferredGradients.ts), or null
+   * when some layer cannot take part (parameters without `backwardInputs`, buffers, a
+   * parameter-free layer that is not row by row, such as dropout).
+   */
+  get deferredLayout(): readonly DeferredLayer[] | null {
+    if (this.deferred === undefined) {
+      const base = this.store.values.byteOffset;
+      this.deferred = deferredLayout(this.layers, (p) => (p.byteOffset - base) / 4);
+    }
+    return this.deferred;
+  }
+
+  private deferred: DeferredLayer[] | null | undefined = undefined;
+
+  /**
+   * The parameter gradients of units [j0, j1) of `layer` from the whole batch's dz and layer
+   * input (rows as the deferred slices left them), written; plus their regularisation
+   * gradient. Any split of the units between threads gives the same gradients.
+   */
+  deferredWeightGrads(layer: DeferredLayer, dz: Float32Array, x: Float32Array, rows: number, j0: number, j1: number): void {
+    if (j1 <= j0) return;
+    const l = this.layers[layer.index];
+    (l.weightGradUnits as NonNullable<Layer['weightGradUnits']>)(dz, x, rows, j0, j1);
+    for (const p of l.params) {
+      if (!p.regularizer) continue;
+      const per = p.value.length / layer.units;
+      addRegularizerGrad(p.regularizer, p.value.subarray(j0 * per, j1 * per), p.grad.subarray(j0 * per, j1 * per));
+    }
   }
 
   /**

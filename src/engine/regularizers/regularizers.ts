@@ -68,3 +68,16 @@ export function applyRegularizer(config: RegularizerConfig, w: Float32Array, gra
   }
   return l1 * s1 + l2 * s2;
 }
+
+/**
+ * Adds the penalty's gradient onto a gradient computed before it (deferred weight gradients):
+ * each term is rounded to float32 first, as when applyRegularizer writes it into zeroed
+ * gradients and the backward adds onto it, so both orders give the same floats.
+ */
+export function addRegularizerGrad(config: RegularizerConfig, w: Float32Array, grad: Float32Array): void {
+  const { l1, l2 } = config;
+  for (let i = 0; i < w.length; i++) {
+    const v = w[i];
+    grad[i] += Math.fround(l1 * Math.sign(v) + 2 * l2 * v);
+  }
+}

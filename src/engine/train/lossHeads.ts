@@ -35,11 +35,13 @@ export interface LossHead {
   labelSize(outSize: number, cols: number): number;
   /**
    * Returns sum_i w_i * loss_i over the batch. When `grad` is given, overwrites it with
-   * dL/d(input) for L = that sum / batch.
+   * dL/d(input) for L = that sum / divisor (default `batch`; a slice of a larger batch passes
+   * the whole batch's size, and each row's gradient is then what the whole batch gives it).
+   * `rowLosses`, when given, receives each w_i * loss_i (the terms of the sum, in order).
    */
   compute(
     out: Float32Array, y: Float32Array, batch: number, outSize: number, cols: number,
-    weights: Float32Array | null, grad: Float32Array | null,
+    weights: Float32Array | null, grad: Float32Array | null, divisor?: number, rowLosses?: Float64Array,
   ): number;
 }
 
@@ -86,7 +88,7 @@ function elementwiseHead(
     name,
     fromLogits,
     labelSize: (outSize) => outSize,
-    compute(out, y, batch, outSize, _cols, weights, grad) {
+    compute(out, y, batch, outSize, _cols, weights, grad, divisor = batch, rowLosses) {
       // Per-sample loss = mean over all its values (the mean over the last axis, then over inner rows).
       let total = 0;
       const invN = 1 / outSize;
@@ -95,9 +97,11 @@ function elementwiseHead(
         const o = b * outSize;
         let s = 0;
         for (let j = 0; j < outSize; j++) s += f(out[o + j], y[o + j]);
-        total += w * s * invN;
+        const term = w * s * invN;
+        total += term;
+        if (rowLosses) rowLosses[b] = term;
         if (grad) {
-          const g = (w * invN) / batch;
+          const g = (w * invN) / divisor;
           for (let j = 0; j < outSize; j++) grad[o + j] = g * df(out[o + j], y[o + j]);
         }
       }
@@ -111,14 +115,14 @@ function classHead(name: LossName, sparse: boolean, fromLogits: boolean): LossHe
     name,
     fromLogits,
     labelSize: (outSize, cols) => (sparse ? outSize / cols : outSize),
-    compute(out, y, batch, outSize, cols, weights, grad) {
+    compute(out, y, batch, outSize, cols, weights, grad, divisor = batch, rowLosses) {
       const rows = outSize / cols;
       const yStride = sparse ? rows : outSize;
       let total = 0;
       for (let b = 0; b < batch; b++) {
         const w = weights ? weights[b] : 1;
         let sampleLoss = 0;
-        const g = w / (batch * rows);
+        const g = w / (divisor * rows);
         for (let r = 0; r < rows; r++) {
           const o = b * outSize + r * cols;
           const yo = b * yStride + (sparse ? r : r * cols);
@@ -171,7 +175,9 @@ function classHead(name: LossName, sparse: boolean, fromLogits: boolean): LossHe
             }
           }
         }
-        total += (w * sampleLoss) / rows;
+        const term = (w * sampleLoss) / rows;
+        total += term;
+        if (rowLosses) rowLosses[b] = term;
       }
       return total;
     },

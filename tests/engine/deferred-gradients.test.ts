@@ -1,0 +1,119 @@
+/**
+ * Deferred weight gradients (src/engine/model/deferredGradients.ts): a batch split into row
+ * slices for the forward and the backward to the inputs, then into unit ranges for the weight
+ * gradients, gives exactly (bit for bit) the gradients and the loss of one computeGradients on
+ * the whole batch, whatever the splits. That is what lets data-parallel training choose its
+ * splits by measured speed and stay reproducible.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng, Sequential } from '../../src/engine/index.ts';
+import type { DeferredSlice } from '../../src/engine/model/deferredGradients.ts';
+import { plainKernels } from '../../src/engine/kernels/wasm/index.ts';
+
+const batch = 24;
+const inShape = [4, 5];
+const inSize = 20;
+const rng = new Rng(3);
+const x = new Float32Array(batch * inSize).map(() => rng.normal());
+const y = new Float32Array(batch).map(() => rng.int(6));
+const w = new Float32Array(batch).map(() => 0.5 + rng.float());
+
+const SPEC = {
+  inputShape: inShape,
+  layers: [
+    { type: 'flatten' },
+    { type: 'dense', units: 33, activation: 'relu', kernelRegularizer: { type: 'l2', l2: 0.01 } },
+    { type: 'activation', activation: 'tanh' },
+    { type: 'dense', units: 17, activation: 'gelu' },
+    { type: 'dense', units: 6, activation: 'softmax' },
+  ],
+};
+
+function build(plain: boolean, spec: unknown = SPEC): Sequential {
+  const m = Sequential.fromSpec(spec, { seed: 11, ...(plain ? { kernels: plainKernels } : {}) });
+  m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+  return m;
+}
+
+/** computeGradients in deferred row slices [0, cuts[0]), [cuts[0], cuts[1]), ... then the weight gradients in unit parts by `fractions`. */
+function deferredGradients(m: Sequential, cuts: number[], fractions: number[], weights: Float32Array | null): number {
+  const layout = m.deferredLayout;
+  assert.ok(layout, 'the model can defer its weight gradients');
+  const dz: (Float32Array | null)[] = m.layers.map(() => null);
+  const xs: (Float32Array | null)[] = m.layers.map(() => null);
+  for (const l of layout) {
+    dz[l.index] = new Float32Array(batch * l.units);
+    if (!l.readsModelInput) xs[l.index] = new Float32Array(batch * l.inSize);
+  }
+  const rowLosses = new Float64Array(batch);
+  const bounds = [0, ...cuts, batch];
+  let penalty = 0;
+  for (let s = 0; s + 1 < bounds.length; s++) {
+    const [r0, r1] = [bounds[s], bounds[s + 1]];
+    const slice: DeferredSlice = { row0: r0, dz, x: xs, rowLosses };
+    const loss = m.computeGradients(x.subarray(r0 * inSize, r1 * inSize), y.subarray(r0, r1), r1 - r0, weights?.subarray(r0, r1) ?? null, true, { batch, regularize: s === 0, deferred: slice });
+    if (s === 0) penalty = loss - rowLosses.subarray(r0, r1).reduce((a, b) => a + b, 0) / batch;
+  }
+  m.storage.grads.fill(1e30); // stale values must not leak: every element is written
+  for (const l of layout) {
+    const parts = [0, ...fractions.map((f) => Math.round(f * l.units)), l.units];
+    for (let p = 0; p + 1 < parts.length; p++) {
+      m.deferredWeightGrads(l, dz[l.index] as Float32Array, xs[l.index] ?? x, batch, parts[p], parts[p + 1]);
+    }
+  }
+  let sum = 0;
+  for (const v of rowLosses) sum += v;
+  return sum / batch + penalty;
+}
+
+function unsplit(weights: Float32Array | null): number[] {
+  const m = build(true);
+  deferredGradients(m, [], [], weights);
+  return Array.from(m.storage.grads);
+}
+
+test('with the plain kernels, an unregularised model\'s deferred gradients are the whole batch\'s', () => {
+  const spec = { ...SPEC, layers: SPEC.layers.map(({ kernelRegularizer: _, ...l }: Record<string, unknown>) => l) };
+  const whole = build(true, spec);
+  whole.computeGradients(x, y, batch);
+  const m = build(true, spec);
+  deferredGradients(m, [7], [0.4], null);
+  assert.deepEqual(Array.from(m.storage.grads), Array.from(whole.storage.grads));
+});
+
+for (const plain of [false, true]) {
+  for (const weighted of [false, true]) {
+    test(`row and unit splits give the whole batch's gradients bit for bit (${plain ? 'plain' : 'wasm'} kernels${weighted ? ', sample weights' : ''})`, () => {
+      const whole = build(plain);
+      const weights = weighted ? w : null;
+      const expectedLoss = whole.computeGradients(x, y, batch, weights);
+      // The WebAssembly kernels add a regulariser's gradient after the product (C + A·B), as
+      // the deferred path does: the same floats as the whole batch. The plain kernels
+      // continue the product's sum from it, so there the reference is the unsplit deferred run.
+      const expected = plain ? unsplit(weights) : Array.from(whole.storage.grads);
+      for (const [cuts, fractions] of [[[12], [0.5]], [[5, 13], [0.3, 0.61]], [[1], [0.05]], [[23], [0.97]], [[], []]] as const) {
+        const m = build(plain);
+        const loss = deferredGradients(m, [...cuts], [...fractions], weights);
+        assert.deepEqual(Array.from(m.storage.grads), expected, `rows cut at ${cuts.join(',')}, units at ${fractions.join(',')}`);
+        // The loss is the same row terms summed in order; the penalty is computed apart.
+        assert.ok(Math.abs(loss - expectedLoss) <= 1e-12 * Math.abs(expectedLoss), `loss ${loss} vs ${expectedLoss}`);
+      }
+    });
+  }
+}
+
+test('a model with dropout, batchNormalization or a recurrent layer has no deferred layout', () => {
+  const base = { inputShape: [8] };
+  assert.equal(build(false, { ...base, layers: [{ type: 'dense', units: 4 }, { type: 'dropout', rate: 0.5 }, { type: 'dense', units: 3, activation: 'softmax' }] }).deferredLayout, null);
+  assert.equal(build(false, { ...base, layers: [{ type: 'dense', units: 4 }, { type: 'batchNormalization' }, { type: 'dense', units: 3, activation: 'softmax' }] }).deferredLayout, null);
+  assert.equal(build(false, { inputShape: [5, 2], layers: [{ type: 'lstm', units: 4 }, { type: 'dense', units: 3, activation: 'softmax' }] }).deferredLayout, null);
+  const layout = build(false).deferredLayout;
+  assert.deepEqual(layout?.map((l) => [l.index, l.units, l.inSize, l.readsModelInput]), [[1, 33, 20, true], [3, 17, 33, false], [4, 6, 17, false]]);
+});
+
+test('computeGradients refuses a deferred slice on a model that cannot defer', () => {
+  const m = build(false, { inputShape: [8], layers: [{ type: 'dense', units: 4 }, { type: 'dropout', rate: 0.5 }, { type: 'dense', units: 3, activation: 'softmax' }] });
+  const slice: DeferredSlice = { row0: 0, dz: [], x: [], rowLosses: new Float64Array(2) };
+  assert.throws(() => m.computeGradients(new Float32Array(16), new Float32Array(2), 2, null, true, { batch: 2, regularize: true, deferred: slice }), /cannot defer/);
+});
