@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng, Sequential } from '../../src/engine/index.ts';
-import type { DeferredSlice } from '../../src/engine/model/deferredGradients.ts';
+import type { DeferredSlice } from '../../src/engine/index.ts';
 import { plainKernels } from '../../src/engine/kernels/wasm/index.ts';
 
 const batch = 24;

@@ -28,8 +28,8 @@ function model(s: unknown = spec, optimizer: unknown = ADAM): Sequential {
   return m;
 }
 
-/** Per-step losses of one epoch of 20 steps (batch 32). */
-async function trajectory(threads: number, s: unknown = spec, optimizer: unknown = ADAM): Promise<{ losses: number[]; weights: Float32Array; accuracy: number }> {
+/** Per-step losses of one epoch of 20 steps (batch 32); `deferred` false: the row-split protocol. */
+async function trajectory(threads: number, s: unknown = spec, optimizer: unknown = ADAM, deferred = true): Promise<{ losses: number[]; weights: Float32Array; accuracy: number }> {
   const m = model(s, optimizer);
   const losses: number[] = [];
   let last = 0;
@@ -41,13 +41,43 @@ async function trajectory(threads: number, s: unknown = spec, optimizer: unknown
       losses.push(step);
     },
   };
-  const h = await fitParallel(m, { data: x, shape: [N, 20] }, { data: y, shape: [N] }, { threads, batchSize: 32, epochs: 1, callbacks: cb });
+  const h = await fitParallel(m, { data: x, shape: [N, 20] }, { data: y, shape: [N] }, { threads, deferred, batchSize: 32, epochs: 1, callbacks: cb });
   return { losses, weights: m.getWeights(), accuracy: h.history.accuracy[0] };
 }
 
-test('2 threads follow the 1-thread loss trajectory over 20 steps', async () => {
+test('deferred protocol: 2 and 3 threads give exactly the 1-thread losses, weights and metrics', async () => {
+  const m = model();
+  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32 });
+  assert.equal(t.deferred, true, 'a dense model with Adam takes the deferred protocol');
+  await t.close();
   const one = await trajectory(1);
-  const two = await trajectory(2);
+  for (const threads of [2, 3]) {
+    const many = await trajectory(threads);
+    assert.deepEqual(many.losses, one.losses, `${threads} threads: the losses`);
+    assert.deepEqual(many.weights, one.weights, `${threads} threads: the weights`);
+    assert.equal(many.accuracy, one.accuracy);
+  }
+});
+
+test('deferred protocol: a slower helper gets fewer rows, and the results stay the 1-thread ones', async () => {
+  const one = await trajectory(1);
+  const m = model();
+  // The helper sleeps 2 ms before each command: its measured time per row is far above the main thread's.
+  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { kind: 'slow', ms: 2 } });
+  try {
+    await m.fit({ data: x, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t, shuffle: true });
+    const [, helperStart, end] = t.rowSplit;
+    assert.equal(end, 32);
+    assert.ok(helperStart >= 24, `the main thread takes most rows (${helperStart} of 32)`);
+  } finally {
+    await t.close();
+  }
+  assert.deepEqual(m.getWeights(), one.weights);
+});
+
+test('row-split protocol: 2 threads follow the 1-thread loss trajectory over 20 steps', async () => {
+  const one = await trajectory(1);
+  const two = await trajectory(2, spec, ADAM, false);
   assert.equal(one.losses.length, 20);
   assert.equal(two.losses.length, 20);
   for (let i = 0; i < 20; i++) assert.ok(Math.abs(one.losses[i] - two.losses[i]) < 1e-4, `step ${i}: ${one.losses[i]} vs ${two.losses[i]}`);
@@ -57,9 +87,9 @@ test('2 threads follow the 1-thread loss trajectory over 20 steps', async () => 
   assert.ok(Math.abs(one.accuracy - two.accuracy) < 0.01, 'the metrics see every slice\'s predictions');
 });
 
-test('3 threads (two helpers, each updating half the weights the other reads) follow the 1-thread trajectory too', async () => {
+test('row-split protocol: 3 threads (two helpers, each updating half the weights the other reads) follow the 1-thread trajectory too', async () => {
   const one = await trajectory(1);
-  const three = await trajectory(3);
+  const three = await trajectory(3, spec, ADAM, false);
   for (let i = 0; i < 20; i++) assert.ok(Math.abs(one.losses[i] - three.losses[i]) < 1e-4, `step ${i}: ${one.losses[i]} vs ${three.losses[i]}`);
   let d = 0;
   for (let i = 0; i < one.weights.length; i++) d = Math.max(d, Math.abs(one.weights[i] - three.weights[i]));
@@ -83,8 +113,8 @@ test('a fixed seed and thread count is bit-reproducible (with dropout)', async (
   const b = await trajectory(2, withDropout);
   assert.deepEqual(a.losses, b.losses);
   assert.deepEqual(a.weights, b.weights);
-  const c = await trajectory(3);
-  const d = await trajectory(3);
+  const c = await trajectory(3, spec, ADAM, false);
+  const d = await trajectory(3, spec, ADAM, false);
   assert.deepEqual(c.weights, d.weights);
 });
 
@@ -130,21 +160,24 @@ test('an error in a helper thread surfaces as a ParallelTrainingError from fit',
   }
 });
 
-test('an error in a helper during the optimizer update surfaces from the next batch, which is not applied', async () => {
-  const m = model();
-  // Commands: compute, step (batch 1: fails half way), compute (batch 2: its forward waits for the update).
-  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { atCommand: 2, kind: 'throw' } });
-  try {
-    await assert.rejects(
-      m.fit({ data: x, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t }),
-      (e: unknown) => e instanceof ParallelTrainingError && /injected failure at command 2/.test(e.message),
-    );
-    assert.equal(m.progress.step, 1);
-    assert.throws(() => t.computeGradients(x, y, 32, null), /during the optimizer update/, 'a trainer whose update failed keeps refusing');
-  } finally {
-    await t.close();
-  }
-});
+for (const deferred of [true, false]) {
+  test(`${deferred ? 'deferred' : 'row-split'} protocol: an error in a helper during the optimizer update surfaces from the next batch, which is not applied`, async () => {
+    const m = model();
+    // Commands: compute, step (batch 1: fails), compute (batch 2: waits for the update first).
+    const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { atCommand: 2, kind: 'throw' }, deferred });
+    assert.equal(t.deferred, deferred);
+    try {
+      await assert.rejects(
+        m.fit({ data: x, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t }),
+        (e: unknown) => e instanceof ParallelTrainingError && /injected failure at command 2/.test(e.message),
+      );
+      assert.equal(m.progress.step, 1);
+      assert.throws(() => t.computeGradients(x, y, 32, null), /during the optimizer update/, 'a trainer whose update failed keeps refusing');
+    } finally {
+      await t.close();
+    }
+  });
+}
 
 test('a helper thread that dies (process.exit) wakes the main thread with a ParallelTrainingError', async () => {
   const m = model();

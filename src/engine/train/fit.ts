@@ -116,7 +116,9 @@ export async function fitModel(model: FitHost & { readonly lastOutput: Float32Ar
   const bs = Math.min(batchSize, n);
   // The input batch lives where the model's kernels read it in place (given back at the end;
   // on a throw, with the model).
-  const xb = model.allocateScratch(bs * x.size);
+  const xbs = [model.allocateScratch(bs * x.size)];
+  if ((o.gradients?.inputBuffers ?? 1) > 1) xbs.push(model.allocateScratch(bs * x.size));
+  let gathered = 0;
   const yb = new Float32Array(bs * y.size);
   const wb = classWeight ? new Float32Array(bs) : null;
   const order = shuffle ? new Int32Array(n) : null;
@@ -149,6 +151,7 @@ export async function fitModel(model: FitHost & { readonly lastOutput: Float32Ar
       if (o.signal?.aborted) throw new TrainingAbortedError(epoch, progress.step);
       const start = b * batchSize;
       const cnt = Math.min(batchSize, n - start);
+      const xb = xbs[gathered++ % xbs.length];
       gather(trainX, order, start, cnt, xb);
       gather(trainY, order, start, cnt, yb);
       augmenter?.apply(xb, cnt, rng);
@@ -203,8 +206,8 @@ export async function fitModel(model: FitHost & { readonly lastOutput: Float32Ar
     await yieldToEventLoop();
     lastYield = performance.now();
   }
-  model.releaseScratch(xb);
-  model.settle(); // the last step's update may still be running on another thread
+  model.settle(); // the last step's update may still be running on another thread (and reading its batch)
+  for (const xb of xbs) model.releaseScratch(xb);
   await runHooks(callbacks, (c) => c.onTrainEnd?.(lastLogs));
   return history;
 }

@@ -6,10 +6,18 @@
  */
 export interface GradientStrategy {
   /**
-   * Same contract as `Sequential.computeGradients(x, y, batch, weights, true)`: leaves the
-   * whole batch's gradient in the model's grads and returns its loss (with regularisation).
+   * Same contract as `Sequential.computeGradients(x, y, batch, weights, true)`: returns the
+   * batch's loss (with regularisation) and leaves its gradient in the model's grads, or,
+   * when `step` is present, for `step` to compute (a data-parallel strategy may compute the
+   * weight gradients there, by parts, together with the update).
    */
   computeGradients(x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null): number;
+  /**
+   * How many input batches fit should alternate between (default 1). 2 when `step` may
+   * return while other threads still read the batch `computeGradients` was given: fit then
+   * gathers the next batch into the other buffer.
+   */
+  readonly inputBuffers?: number;
   /** The predictions of the last batch (rows 0..batch), for the metrics. */
   readonly lastOutput: Float32Array;
   /**

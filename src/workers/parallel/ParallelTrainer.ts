@@ -1,7 +1,24 @@
 /**
  * Data-parallel training over threads, for one model: `threads - 1` helper threads each
- * hold a replica attached to the model's SharedArrayBuffer weights (with its own gradient
- * array). Per batch, as fit's GradientStrategy:
+ * hold a replica attached to the model's SharedArrayBuffer weights. Two protocols:
+ *
+ * Deferred weight gradients (the default when the model allows it: dense layers and
+ * row-by-row layers without parameters, an optimizer that updates ranges, the default
+ * kernels; engine/model/deferredGradients.ts). Per batch:
+ *   A. `computeGradients`: the rows are split by each thread's measured speed (SpeedSplit);
+ *      every thread runs the forward and the backward to the inputs on its rows and leaves
+ *      each layer's dz and inputs, and each row's loss term, in batch-wide shared arrays.
+ *      The loss is the row terms summed in row order.
+ *   B. `step`: each layer's output units are split the same way; every thread computes the
+ *      weight gradients of its units from all rows (into the model's gradients) and updates
+ *      those parameters. The calling thread returns to fit as soon as its units are done
+ *      (fit gathers the next batch into its other input buffer, `inputBuffers`), and waits
+ *      for the helpers' units before the next forward or anything else that reads weights.
+ *   Every split gives the same floats: the weights, losses and metrics are those of one
+ *   thread, bit for bit, for any thread count.
+ *
+ * Row split (models with dropout or layers without `backwardInputs`: conv, recurrent; or
+ * `deferred: false`). Each helper replica has its own gradient array. Per batch:
  *   1. `computeGradients`: the batch is split into `threads` contiguous slices, fixed by the
  *      batch size and thread count; the helpers read their rows where fit gathered them (the
  *      shared wasm memory) or from a shared batch buffer they are copied to;
@@ -23,7 +40,7 @@
  *      optimizer cannot be split (clipnorm / globalClipnorm, or compiled from an instance
  *      rather than a config), the calling thread reduces everything and calls optimizer.step.
  * Either way each weight gets exactly the same float operations for a fixed seed and thread
- * count: bit-reproducible. The threads meet on a SharedArrayBuffer control block (Atomics.wait /
+ * count: bit-reproducible (and 1 vs 2 threads agree to float rounding). The threads meet on a SharedArrayBuffer control block (Atomics.wait /
  * notify); nothing is allocated or cloned per step.
  *
  * Not supported: models with buffers (batchNormalization's moving statistics: each slice
@@ -35,14 +52,15 @@
  *   try { await model.fit(x, y, { batchSize: 128, gradients: trainer }); } finally { await trainer.close(); }
  */
 import { Worker } from 'node:worker_threads';
-import { defaultWasmKernels, sharedFloat32, type GradientStrategy, type Sequential } from '../../engine/index.ts';
+import { defaultWasmKernels, sharedFloat32, type DeferredSlice, type GradientStrategy, type Sequential } from '../../engine/index.ts';
 import {
   BATCH, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, PEND, PROGRESS, PSTART, START, STATUS, STEP, WEIGHTS, XPTR,
   commandSlot, controlInts, helperBase, waitChange, waitUpdated,
 } from './controlBlock.ts';
-import type { HelperFault, HelperInit, HelperMessage } from './messages.ts';
+import type { DeferredInit, HelperFault, HelperInit, HelperMessage } from './messages.ts';
 import { ParallelTrainingError } from './ParallelTrainingError.ts';
 import { leadRows, partBounds, reduceRange, rowBounds } from './ranges.ts';
+import { SpeedSplit } from './speedSplit.ts';
 
 export interface ParallelTrainerOptions {
   /** Threads computing gradients, the calling one included (1 = no helper). */
@@ -51,6 +69,12 @@ export interface ParallelTrainerOptions {
   batchSize: number;
   /** Split the optimizer update over the threads when it can be (default true). */
   splitStep?: boolean;
+  /**
+   * Use the deferred protocol when the model allows it (default true): rows split by
+   * measured speed for the forward and backward, then output units for the weight
+   * gradients and the update (see the README). False: always the row-split protocol.
+   */
+  deferred?: boolean;
   /** For tests: a fault helper 1 injects (HelperFault: throw or exit at its n-th command, or plain kernels). */
   fault?: HelperFault;
 }
@@ -63,6 +87,22 @@ export class ParallelTrainer implements GradientStrategy {
   readonly lastOutput: Float32Array;
   /** True when the optimizer update is split over the threads (else the calling thread steps). */
   readonly splitStep: boolean;
+  /** True when the deferred protocol runs (see ParallelTrainerOptions.deferred). */
+  readonly deferred: boolean;
+  /** 2 in the deferred protocol: the helpers' weight gradients still read the last batch while fit gathers the next (GradientStrategy.inputBuffers). */
+  readonly inputBuffers: number;
+  /** Deferred protocol: the stage (per layer dz and inputs of the whole batch), row losses, unit bounds, phase times. */
+  private readonly stage: DeferredSlice | null = null;
+  private readonly unitBounds: Int32Array;
+  private readonly times: Float64Array;
+  private readonly speed: SpeedSplit;
+  private readonly rows: Int32Array;
+  private readonly sliceD = { batch: 0, regularize: false, deferred: undefined as DeferredSlice | undefined };
+  /** Deferred protocol: rows of the batch whose weight gradients `step` computes (0: none pending), and where its inputs are. */
+  private pendingRows = 0;
+  private pendingX: Float32Array = new Float32Array(0);
+  /** Deferred protocol: when the last STEP was signalled. */
+  private stepStart = 0;
   private readonly ctrl: Int32Array;
   private readonly losses: Float64Array;
   private readonly stepArgs: Float64Array;
@@ -97,6 +137,7 @@ export class ParallelTrainer implements GradientStrategy {
     private readonly outSize: number,
     threads: number,
     splitStep: boolean,
+    deferredWanted: boolean,
   ) {
     this.threads = threads;
     this.splitStep = splitStep;
@@ -117,8 +158,27 @@ export class ParallelTrainer implements GradientStrategy {
       }
       : sharedFloat32;
     this.release = (x) => model.releaseScratch(x);
+    // The deferred protocol needs the batch and the stage in the shared wasm memory, and an
+    // optimizer updating ranges; its helpers write the model's own gradients.
+    const layout = model.deferredLayout;
+    this.deferred = deferredWanted && splitStep && this.inWasm && layout !== null;
+    this.inputBuffers = this.deferred ? 2 : 1;
     this.grads = [model.storage.grads];
-    for (let h = 1; h < threads; h++) this.grads.push(this.allocate(model.paramCount));
+    if (!this.deferred) for (let h = 1; h < threads; h++) this.grads.push(this.allocate(model.paramCount));
+    this.speed = new SpeedSplit(threads);
+    this.rows = new Int32Array(threads + 1);
+    this.times = new Float64Array(new SharedArrayBuffer(threads * 2 * 8));
+    this.unitBounds = new Int32Array(new SharedArrayBuffer(Math.max(1, (layout?.length ?? 0) * (threads + 1)) * 4));
+    if (this.deferred && layout) {
+      const dz: (Float32Array | null)[] = model.layers.map(() => null);
+      const xs: (Float32Array | null)[] = model.layers.map(() => null);
+      for (const l of layout) {
+        dz[l.index] = this.allocate(maxBatch * l.units);
+        if (!l.readsModelInput) xs[l.index] = this.allocate(maxBatch * l.inSize);
+      }
+      this.stage = { row0: 0, dz, x: xs, rowLosses: new Float64Array(new SharedArrayBuffer(maxBatch * 8)) };
+      this.sliceD.deferred = this.stage;
+    }
     this.x = this.allocate(maxBatch * xSize);
     this.y = this.allocate(maxBatch * ySize);
     this.w = this.allocate(maxBatch);
@@ -144,7 +204,7 @@ export class ParallelTrainer implements GradientStrategy {
       !(optimizer as { clipnorm?: number }).clipnorm && !(optimizer as { globalClipnorm?: number }).globalClipnorm;
     const xSize = model.inputShape.reduce((a, b) => a * b, 1);
     const ySize = model.lossHead.labelSize(model.outputSize, model.outputCols);
-    const t = new ParallelTrainer(model, batchSize, xSize, ySize, model.outputSize, threads, split);
+    const t = new ParallelTrainer(model, batchSize, xSize, ySize, model.outputSize, threads, split, options.deferred ?? true);
     await t.start(options.fault);
     return t;
   }
@@ -164,6 +224,7 @@ export class ParallelTrainer implements GradientStrategy {
         x: this.x, y: this.y, w: this.w, out: this.lastOutput, xSize: this.xSize, ySize: this.ySize, outSize: this.outSize,
         ...(this.inWasm ? { memory: defaultWasmKernels().instance.memory, relaxed: defaultWasmKernels().relaxed } : {}),
         ...(fault !== undefined && h === 1 ? { fault } : {}),
+        ...(this.stage ? { deferred: this.deferredInit(this.stage) } : {}),
       };
       const worker = new Worker(HELPER_URL, { workerData: init });
       this.workers.push(worker);
@@ -192,7 +253,23 @@ export class ParallelTrainer implements GradientStrategy {
     }
   }
 
-  /** Slice 0's gradient in the model's grads, the helpers' in theirs (reduced by `step`, or here when not split); returns the batch loss. */
+  /** Deferred protocol: each thread's first row of the last batch, and the batch size (threads + 1 bounds). */
+  get rowSplit(): readonly number[] {
+    return Array.from(this.rows);
+  }
+
+  private deferredInit(stage: DeferredSlice): DeferredInit {
+    return {
+      dz: [...stage.dz], x: [...stage.x], rowLosses: stage.rowLosses.buffer as SharedArrayBuffer,
+      unitBounds: this.unitBounds.buffer as SharedArrayBuffer, times: this.times.buffer as SharedArrayBuffer,
+    };
+  }
+
+  /**
+   * Slice 0's gradient in the model's grads, the helpers' in theirs (reduced by `step`, or
+   * here when not split); returns the batch loss. In the deferred protocol the weight
+   * gradients are left to `step`, which computes them with the update.
+   */
   computeGradients(x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null): number {
     this.checkUsable();
     // An update still running on the helpers is not waited for here: slice 0's forward
@@ -210,6 +287,7 @@ export class ParallelTrainer implements GradientStrategy {
       this.lastOutput.set(this.model.lastOutput.subarray(0, batch * this.outSize));
       return loss;
     }
+    if (this.stage) return this.computeDeferred(this.stage, x, y, batch, weights);
     const ctrl = this.ctrl;
     const lead = leadRows(this.model.paramCount, this.flopsPerSample, batch, this.threads);
     for (let h = 1; h < this.threads; h++) {
@@ -248,12 +326,117 @@ export class ParallelTrainer implements GradientStrategy {
     return loss;
   }
 
+  /**
+   * The deferred protocol's phase A: every thread runs the forward and the backward to the
+   * inputs on its rows (split by measured speed) and leaves dz, the layer inputs and its rows'
+   * losses in the stage. The loss is the row terms summed in row order, as one thread would.
+   */
+  private computeDeferred(stage: DeferredSlice, x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null): number {
+    this.settleDeferred();
+    const ctrl = this.ctrl;
+    const arena = defaultWasmKernels().arena;
+    this.pendingRows = 0;
+    // The helpers and the weight gradients read the whole batch's inputs in the shared memory.
+    let xb = x;
+    if (!arena.owns(x)) {
+      this.x.set(x.subarray(0, batch * this.xSize));
+      xb = this.x;
+    }
+    Atomics.store(ctrl, XPTR, xb.byteOffset);
+    const rows = this.rows;
+    this.speed.rowBounds(batch, rows);
+    for (let h = 1; h < this.threads; h++) {
+      Atomics.store(ctrl, helperBase(h) + START, rows[h]);
+      Atomics.store(ctrl, helperBase(h) + END, rows[h + 1]);
+    }
+    const end0 = rows[1];
+    this.y.set(y.subarray(end0 * this.ySize, batch * this.ySize), end0 * this.ySize);
+    if (weights) this.w.set(weights.subarray(end0, batch), end0);
+    Atomics.store(ctrl, BATCH, batch);
+    Atomics.store(ctrl, WEIGHTS, weights ? 1 : 0);
+    const gen = this.signal(COMPUTE);
+    try {
+      if (end0 > 0) {
+        const t0 = performance.now();
+        this.sliceD.batch = batch;
+        this.model.computeGradients(xb, y, end0, weights, true, this.sliceD);
+        this.lastOutput.set(this.model.lastOutput.subarray(0, end0 * this.outSize));
+        this.speed.record('rows', 0, end0, performance.now() - t0);
+      }
+    } finally {
+      this.waitHelpers(gen);
+    }
+    for (let h = 1; h < this.threads; h++) this.speed.record('rows', h, rows[h + 1] - rows[h], this.times[h * 2]);
+    let sum = 0;
+    const losses = stage.rowLosses;
+    for (let r = 0; r < batch; r++) sum += losses[r];
+    this.pendingRows = batch;
+    this.pendingX = xb;
+    return sum / batch + this.model.regularizationPenalty(false);
+  }
+
+  /**
+   * The deferred protocol's phase B: every thread computes the weight gradients of its share
+   * of each layer's output units (from all the batch's rows) and updates those parameters.
+   */
+  private stepDeferred(stage: DeferredSlice, rows: number): void {
+    const model = this.model;
+    const optimizer = model.optimizer;
+    const layout = model.deferredLayout;
+    if (!optimizer || !layout) throw new ParallelTrainingError('the model is not compiled');
+    const plan = optimizer.beginRangeStep?.() ?? null;
+    if (plan === null || !optimizer.updateRange) {
+      for (const l of layout) model.deferredWeightGrads(l, stage.dz[l.index] as Float32Array, stage.x[l.index] ?? this.pendingX, rows, 0, l.units);
+      optimizer.step(model.params);
+      return;
+    }
+    this.stepArgs[0] = plan.lr;
+    this.stepArgs[1] = plan.t;
+    const T = this.threads;
+    this.speed.planUnits();
+    layout.forEach((l, i) => this.speed.unitBounds(l.units, this.unitBounds, i * (T + 1)));
+    const params = model.params;
+    const gen = this.signal(STEP);
+    this.stepStart = performance.now();
+    let done = false;
+    try {
+      layout.forEach((l, i) => {
+        const j1 = this.unitBounds[i * (T + 1) + 1];
+        model.deferredWeightGrads(l, stage.dz[l.index] as Float32Array, stage.x[l.index] ?? this.pendingX, rows, 0, j1);
+        for (const p of l.params) optimizer.updateRange?.(params, plan.lr, plan.t, p.offset, p.offset + j1 * p.perUnit);
+      });
+      done = true;
+    } finally {
+      if (!done) this.waitHelpers(gen);
+    }
+    // The helpers may still be on their units: return to fit (metrics, callbacks, the next
+    // batch's gather into its other input buffer) and wait for them before anything reads the
+    // weights (the next forward first of all).
+    this.pendingStep = gen;
+    this.model.setPendingUpdate(() => this.settle());
+  }
+
+  /** Deferred protocol: after the helpers' units of the last step, splits the next step's units by what each thread took (the main thread's time includes fit's work in between). */
+  private settleDeferred(): void {
+    if (this.pendingStep === null) return;
+    const main = performance.now() - this.stepStart;
+    this.settle();
+    this.speed.record('units', 0, this.speed.unitShare(0), main);
+    for (let h = 1; h < this.threads; h++) this.speed.record('units', h, this.speed.unitShare(h), this.times[h * 2 + 1]);
+  }
+
   /** Reduces the gradients and updates the weights, split over the threads (fit calls it after a finite loss). */
   step(): void {
     this.checkUsable();
     this.settle();
     const optimizer = this.model.optimizer;
     if (!optimizer) throw new ParallelTrainingError('the model is not compiled');
+    if (this.stage && this.pendingRows > 0) {
+      const rows = this.pendingRows;
+      this.pendingRows = 0;
+      this.stepDeferred(this.stage, rows);
+      return;
+    }
     const plan = this.pendingReduce ? optimizer.beginRangeStep?.() ?? null : null;
     if (this.pendingReduce && plan === null) reduceRange(this.grads, 0, this.model.paramCount, this.add);
     const wasPending = this.pendingReduce;

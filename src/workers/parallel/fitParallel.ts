@@ -8,12 +8,14 @@ import { ParallelTrainer } from './ParallelTrainer.ts';
 
 export interface ParallelFitOptions extends Omit<FitOptions, 'gradients'> {
   threads?: number;
+  /** ParallelTrainerOptions.deferred (default true). */
+  deferred?: boolean;
 }
 
 export async function fitParallel(model: Sequential, x: DataInput, y: DataInput, options: ParallelFitOptions = {}): Promise<History> {
-  const { threads = 1, ...fit } = options;
+  const { threads = 1, deferred, ...fit } = options;
   if (threads === 1) return model.fit(x, y, fit);
-  const trainer = await ParallelTrainer.create(model, { threads, batchSize: fit.batchSize ?? 32 });
+  const trainer = await ParallelTrainer.create(model, { threads, batchSize: fit.batchSize ?? 32, ...(deferred === undefined ? {} : { deferred }) });
   try {
     return await model.fit(x, y, { ...fit, gradients: trainer });
   } finally {

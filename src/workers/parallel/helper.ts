@@ -32,6 +32,7 @@ const d: HelperInit = wk
     optimizer: init.optimizer
       ? { config: init.optimizer.config, slots: Object.fromEntries(Object.entries(init.optimizer.slots).map(([k, v]) => [k, re(v)])) }
       : null,
+    ...(init.deferred ? { deferred: { ...init.deferred, dz: init.deferred.dz.map((a) => a && re(a)), x: init.deferred.x.map((a) => a && re(a)) } } : {}),
   }
   : init;
 const add: AddInto | undefined = wk ? wk.addInto : undefined;
@@ -43,7 +44,8 @@ let optimizer: Optimizer | null = null;
 let params: Parameter[] = [];
 try {
   replica = Sequential.fromSpec(d.spec, {
-    seed: d.seed, storage: { values: d.values, bufferValues: d.bufferValues, grads: d.grads[d.index] }, ...(kernelSet ? { kernels: kernelSet } : {}),
+    // Deferred: the replica writes its units of the model's own gradients.
+    seed: d.seed, storage: { values: d.values, bufferValues: d.bufferValues, grads: d.grads[d.deferred ? 0 : d.index] }, ...(kernelSet ? { kernels: kernelSet } : {}),
   });
   replica.compile({ optimizer: 'sgd', loss: d.loss });
   replica.trainRng.setState(new Rng(replicaStreamSeed(d.seed, d.index)).getState());
@@ -72,7 +74,14 @@ const errorBytes = new Uint8Array(d.errors, d.index * ERROR_BYTES, ERROR_BYTES);
 const base = helperBase(d.index);
 const encoder = new TextEncoder();
 const slice = { batch: 0, regularize: false };
-const ownGrads = d.grads[d.index];
+const ownGrads = d.grads[d.deferred ? 0 : d.index];
+const deferred = d.deferred
+  ? {
+    stage: { row0: 0, dz: d.deferred.dz, x: d.deferred.x, rowLosses: new Float64Array(d.deferred.rowLosses) },
+    unitBounds: new Int32Array(d.deferred.unitBounds),
+    times: new Float64Array(d.deferred.times),
+  }
+  : null;
 let seen = Atomics.load(ctrl, GEN);
 let commands = 0;
 let exiting = false;
@@ -99,7 +108,37 @@ function awaitOtherUpdates(): void {
   }
 }
 
+/** The deferred protocol's phase A on this helper's rows: forward, backward to the inputs, dz / inputs / row losses into the stage. */
+function computeDeferred(def: NonNullable<typeof deferred>): void {
+  const start = Atomics.load(ctrl, base + START);
+  const end = Atomics.load(ctrl, base + END);
+  const n = end - start;
+  if (n > 0 && wk) {
+    const total = Atomics.load(ctrl, BATCH);
+    const w = Atomics.load(ctrl, WEIGHTS) === 1 ? d.w.subarray(start, end) : null;
+    const x = wk.arena.view(Atomics.load(ctrl, XPTR) + start * d.xSize * 4, n * d.xSize);
+    replica.computeGradients(x, d.y.subarray(start * d.ySize, end * d.ySize), n, w, true, { batch: total, regularize: false, deferred: { ...def.stage, row0: start } });
+    d.out.set(replica.lastOutput.subarray(0, n * d.outSize), start * d.outSize);
+  }
+}
+
+/** The deferred protocol's phase B: the weight gradients of this helper's units of every layer, and their update. */
+function stepDeferred(def: NonNullable<typeof deferred>): void {
+  const layout = replica.deferredLayout;
+  if (!layout || !wk) throw new Error('the deferred protocol needs a deferred layout and the shared wasm memory');
+  const rows = Atomics.load(ctrl, BATCH);
+  const xIn = wk.arena.view(Atomics.load(ctrl, XPTR), rows * d.xSize);
+  const T = d.threads;
+  layout.forEach((l, i) => {
+    const j0 = def.unitBounds[i * (T + 1) + d.index];
+    const j1 = def.unitBounds[i * (T + 1) + d.index + 1];
+    replica.deferredWeightGrads(l, def.stage.dz[l.index] as Float32Array, def.stage.x[l.index] ?? xIn, rows, j0, j1);
+    if (j1 > j0) for (const p of l.params) optimizer?.updateRange?.(params, stepArgs[0], stepArgs[1], p.offset + j0 * p.perUnit, p.offset + j1 * p.perUnit);
+  });
+}
+
 function compute(): void {
+  if (deferred) return computeDeferred(deferred);
   awaitOtherUpdates();
   const start = Atomics.load(ctrl, base + START);
   const end = Atomics.load(ctrl, base + END);
@@ -118,6 +157,7 @@ function compute(): void {
 }
 
 function step(): void {
+  if (deferred) return stepDeferred(deferred);
   // This helper's share of the parameters, set by the main thread for each step, front to
   // back in chunks: the main thread's next forward starts on the first ones (PROGRESS).
   const from = Atomics.load(ctrl, base + PSTART);
@@ -136,7 +176,9 @@ function run(gen: number): boolean {
   const cmd = Atomics.load(ctrl, commandSlot(gen));
   if (cmd === EXIT) return false;
   commands++;
+  const t0 = performance.now();
   if (d.fault?.kind === 'exit' && d.fault.atCommand === commands) process.exit(3);
+  if (d.fault?.kind === 'slow') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, d.fault.ms);
   try {
     if (d.fault?.kind === 'throw' && d.fault.atCommand === commands) throw new Error(`helper ${d.index}: injected failure at command ${commands}`);
     // A failed update leaves the weights half updated: every later command reports it again
@@ -156,6 +198,8 @@ function run(gen: number): boolean {
       Atomics.notify(ctrl, base + PROGRESS);
     }
   }
+  // The deferred protocol splits the next batch by these times (speedSplit.ts).
+  if (deferred) deferred.times[d.index * 2 + (cmd === STEP ? 1 : 0)] = performance.now() - t0;
   Atomics.store(ctrl, base + DONE, gen);
   Atomics.notify(ctrl, base + DONE);
   return true;

@@ -38,16 +38,35 @@ export interface HelperInit {
   memory?: WasmMemory;
   /** With `memory`: whether the main thread's kernels use relaxed SIMD (the helper's must match, for the same rounding). */
   relaxed?: boolean;
+  /**
+   * The deferred protocol (ParallelTrainer `deferred`): per model layer, the whole batch's dz
+   * and layer inputs (null where the layer has no parameters, or reads the model's input),
+   * every row's loss term, each layer's unit bounds per thread, and each thread's phase times.
+   * The helper's replica then writes the model's own gradients (`grads[0]`), its units only.
+   */
+  deferred?: DeferredInit;
   /** For tests (see HelperFault). */
   fault?: HelperFault;
+}
+
+export interface DeferredInit {
+  dz: (Float32Array | null)[];
+  x: (Float32Array | null)[];
+  /** Float64 per row of the largest batch. */
+  rowLosses: SharedArrayBuffer;
+  /** Int32: per deferred layer, threads + 1 unit bounds. */
+  unitBounds: SharedArrayBuffer;
+  /** Float64: per thread, its last phase A and phase B times (ms). */
+  times: SharedArrayBuffer;
 }
 
 /**
  * Faults a test can inject into helper 1: at its n-th command (COMPUTE and STEP counted,
  * 1-based) it throws, or exits its thread; or it builds plain SIMD128 kernels whatever the
- * main thread uses (the trainer must refuse it: the threads would round differently).
+ * main thread uses (the trainer must refuse it: the threads would round differently); or it
+ * sleeps `ms` before each command (a slower vCPU: the deferred protocol gives it fewer rows).
  */
-export type HelperFault = { atCommand: number; kind: 'throw' | 'exit' } | { kind: 'plainKernels' };
+export type HelperFault = { atCommand: number; kind: 'throw' | 'exit' } | { kind: 'plainKernels' } | { kind: 'slow'; ms: number };
 
 /** `relaxed`: whether the helper's kernels over the shared memory use relaxed SIMD (null: no shared memory). */
 export type HelperMessage = { type: 'ready'; relaxed: boolean | null } | { type: 'failed'; message: string };
