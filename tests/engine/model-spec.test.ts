@@ -190,3 +190,16 @@ test('a model can attach another model\'s shared storage (what a worker thread d
   assert.deepEqual(sizes, [101770, 101770, 0]);
   assert.equal(c.params[3].value[7], Sequential.fromSpec(mlp, { seed: 1 }).params[3].value[7]);
 });
+
+test('a normalized spec validates again: l1 and l2 regularizers name the unused factor as 0', () => {
+  const m = Sequential.fromSpec({ inputShape: [6], layers: [
+    { type: 'dense', units: 4, kernelRegularizer: 'l2', biasRegularizer: { type: 'l1', l1: 0.02 } },
+    { type: 'dense', units: 3, activation: 'softmax' },
+  ] }, { seed: 1 });
+  assert.deepEqual(validateSpec(m.spec).spec, m.spec);
+  assert.equal(m.summary().totalParams, 6 * 4 + 4 + 4 * 3 + 3, 'summary() re-reads the spec');
+  assert.equal(
+    specError({ inputShape: [6], layers: [{ type: 'dense', units: 4, kernelRegularizer: { type: 'l2', l1: 0.5 } }] }).message,
+    'layers[0].kernelRegularizer.l1: must be 0 for an l2 regularizer (use l1l2 for both factors), got 0.5',
+  );
+});

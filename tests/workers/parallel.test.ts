@@ -59,10 +59,37 @@ test('deferred protocol: 2 and 3 threads give exactly the 1-thread losses, weigh
   }
 });
 
+test('deferred protocol: regularisers, a rescaling first layer and 320-row batches give the 1-thread result too', async () => {
+  const regularized = {
+    inputShape: [20],
+    layers: [
+      { type: 'rescaling', scale: 0.5, offset: 0.1 },
+      { type: 'dense', units: 32, activation: 'relu', kernelRegularizer: 'l2', biasRegularizer: { type: 'l1l2', l1: 0.001, l2: 0.01 } },
+      { type: 'dense', units: 5, activation: 'softmax', kernelRegularizer: { type: 'l1', l1: 0.001 } },
+    ],
+  };
+  const run = async (threads: number): Promise<{ weights: Float32Array; loss: number[] }> => {
+    const m = model(regularized);
+    const h = await fitParallel(m, { data: x, shape: [N, 20] }, { data: y, shape: [N] }, { threads, batchSize: 320, epochs: 3 });
+    return { weights: m.getWeights(), loss: h.history.loss };
+  };
+  const one = await run(1);
+  for (const threads of [2, 3]) {
+    const many = await run(threads);
+    assert.deepEqual(many.loss, one.loss, `${threads} threads: the losses`);
+    assert.deepEqual(many.weights, one.weights, `${threads} threads: the weights`);
+  }
+  const t = await ParallelTrainer.create(model(regularized), { threads: 2, batchSize: 320 });
+  assert.equal(t.deferred, true);
+  await t.close();
+});
+
 test('deferred protocol: a slower helper gets fewer rows, and the results stay the 1-thread ones', async () => {
   const one = await trajectory(1);
   const m = model();
-  // The helper sleeps 2 ms before each command: its measured time per row is far above the main thread's.
+  // The helper sleeps 2 ms before each command: its measured time per row is far above the
+  // main thread's. Its weight gradients then start while fit gathers the next batch, so this
+  // also fails if fit stops alternating its two input buffers (inputBuffers).
   const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { kind: 'slow', ms: 2 } });
   try {
     await m.fit({ data: x, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t, shuffle: true });

@@ -144,14 +144,27 @@ export class Dense extends BaseLayer<DenseConfig> {
     return { dx, dz, x: this.x };
   }
 
-  /** As `backward` on the whole batch: dW rows [j0, j1) = dzᵀ·x in one product over the rows, the bias gradient summed row by row from zero. */
+  /**
+   * As `backward` on the whole batch: dW rows [j0, j1) = dzᵀ·x in one product over the rows
+   * (added onto a regularizer's gradient, as there), the bias gradient summed row by row from
+   * zero (or from its regularizer's gradient).
+   */
   weightGradUnits(dz: Float32Array, x: Float32Array, rows: number, j0: number, j1: number): void {
     const nIn = this.inSize;
     const nOut = this.outSize;
-    this.kernels.matmulRowsTN(dz, x, this.params[0].grad, nOut, rows, nIn, j0, j1);
+    const w = this.params[0];
+    if (!w.regularizer) this.kernels.matmulRowsTN(dz, x, w.grad, nOut, rows, nIn, j0, j1);
+    else if (this.kernels.matmulRowsTNAcc) this.kernels.matmulRowsTNAcc(dz, x, w.grad, nOut, rows, nIn, j0, j1);
+    else {
+      if (this.dwScratch.length !== w.grad.length) this.dwScratch = this.allocate(w.grad.length);
+      this.kernels.matmulRowsTN(dz, x, this.dwScratch, nOut, rows, nIn, j0, j1);
+      const g = w.grad;
+      const s = this.dwScratch;
+      for (let i = j0 * nIn; i < j1 * nIn; i++) g[i] += s[i];
+    }
     if (!this.config.useBias) return;
     const gb = this.params[1].grad;
-    gb.fill(0, j0, j1);
+    if (!this.params[1].regularizer) gb.fill(0, j0, j1);
     // Row by row into the float32 array: the roundings of biasActivationBackward's sums.
     for (let r = 0, o = 0; r < rows; r++, o += nOut) {
       for (let j = j0; j < j1; j++) gb[j] += dz[o + j];

@@ -112,9 +112,10 @@ export interface Layer {
   backwardInputs?(dy: Float32Array, batch: number, needInputGrad: boolean, fromLogits?: boolean): { dx: Float32Array | undefined; dz: Float32Array; x: Float32Array };
   /**
    * With `backwardInputs`: the parameter gradients of output units [j0, j1) from a whole
-   * batch's dz [rows, units] and x [rows, inputs], written (not added), with the float
-   * operations `backward` does on the whole batch, so any split of the units gives the
-   * same gradients.
+   * batch's dz [rows, units] and x [rows, inputs], with the float operations `backward` does
+   * on the whole batch, so any split of the units gives the same gradients. Written, except
+   * for a parameter with a regularizer: added onto its gradient, which the model has set to
+   * the regularizer's (as it does before a whole-batch backward).
    */
   weightGradUnits?(dz: Float32Array, x: Float32Array, rows: number, j0: number, j1: number): void;
   /** Forward floating-point operations per sample. */

@@ -20,7 +20,7 @@ import type { ForwardContext, Layer, LayerBuffer, LayerParameter } from '../laye
 import { Scratch, sizeOfShape } from '../layers/baseLayer.ts';
 import { createOptimizer } from '../optim/createOptimizer.ts';
 import type { Optimizer, OptimizerKernels } from '../optim/types.ts';
-import { addRegularizerGrad, applyRegularizer, regularizerPenalty } from '../regularizers/regularizers.ts';
+import { applyRegularizer, regularizerPenalty, setRegularizerGrad } from '../regularizers/regularizers.ts';
 import { Rng, type RngState } from '../rng.ts';
 import type { History, Logs } from '../train/callbacks.ts';
 import { toDataset, type DataInput, type Dataset, type TensorLike } from '../train/data.ts';
@@ -387,18 +387,19 @@ export class Sequential {
 
   /**
    * The parameter gradients of units [j0, j1) of `layer` from the whole batch's dz and layer
-   * input (rows as the deferred slices left them), written; plus their regularisation
-   * gradient. Any split of the units between threads gives the same gradients.
+   * input (rows as the deferred slices left them), with their regularisation gradient, as
+   * `computeGradients` on the whole batch makes them: the regulariser's gradient first, the
+   * product added onto it. Any split of the units between threads gives the same floats.
    */
   deferredWeightGrads(layer: DeferredLayer, dz: Float32Array, x: Float32Array, rows: number, j0: number, j1: number): void {
     if (j1 <= j0) return;
     const l = this.layers[layer.index];
-    (l.weightGradUnits as NonNullable<Layer['weightGradUnits']>)(dz, x, rows, j0, j1);
     for (const p of l.params) {
       if (!p.regularizer) continue;
       const per = p.value.length / layer.units;
-      addRegularizerGrad(p.regularizer, p.value.subarray(j0 * per, j1 * per), p.grad.subarray(j0 * per, j1 * per));
+      setRegularizerGrad(p.regularizer, p.value.subarray(j0 * per, j1 * per), p.grad.subarray(j0 * per, j1 * per));
     }
+    (l.weightGradUnits as NonNullable<Layer['weightGradUnits']>)(dz, x, rows, j0, j1);
   }
 
   /**

@@ -1,2 +1,2 @@
-export { REGULARIZER_TYPES, parseRegularizer, regularizerPenalty, applyRegularizer, addRegularizerGrad } from './regularizers.ts';
+export { REGULARIZER_TYPES, parseRegularizer, regularizerPenalty, applyRegularizer, setRegularizerGrad } from './regularizers.ts';
 export type { RegularizerConfig, RegularizerType } from './regularizers.ts';

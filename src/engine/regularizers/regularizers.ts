@@ -31,16 +31,24 @@ export function parseRegularizer(raw: unknown, ctx: FieldContext, field: string)
   const sub: FieldContext = { path: `${ctx.path}.${field}`, layerIndex: ctx.layerIndex };
   const nonNeg = { min: 0 };
   switch (type) {
+    // The normalized form names both factors, the unused one 0: it must validate again
+    // (a model's spec is re-read, e.g. by summary()).
     case 'l1':
-      checkKnownFields(rec, ['type', 'l1'], sub, type);
+      checkKnownFields(rec, ['type', 'l1', 'l2'], sub, type);
+      zeroOnly(rec, 'l2', sub, type);
       return { type, l1: finiteNumber(rec, 'l1', sub, 0.01, nonNeg), l2: 0 };
     case 'l2':
-      checkKnownFields(rec, ['type', 'l2'], sub, type);
+      checkKnownFields(rec, ['type', 'l1', 'l2'], sub, type);
+      zeroOnly(rec, 'l1', sub, type);
       return { type, l1: 0, l2: finiteNumber(rec, 'l2', sub, 0.01, nonNeg) };
     case 'l1l2':
       checkKnownFields(rec, ['type', 'l1', 'l2'], sub, type);
       return { type, l1: finiteNumber(rec, 'l1', sub, 0.01, nonNeg), l2: finiteNumber(rec, 'l2', sub, 0.01, nonNeg) };
   }
+}
+
+function zeroOnly(rec: Record<string, unknown>, name: 'l1' | 'l2', ctx: FieldContext, type: RegularizerType): void {
+  if (rec[name] !== undefined && rec[name] !== 0) fail(ctx, name, `must be 0 for an ${type} regularizer (use l1l2 for both factors), got ${JSON.stringify(rec[name])}`);
 }
 
 /** The penalty of `w` under `config`. */
@@ -70,14 +78,14 @@ export function applyRegularizer(config: RegularizerConfig, w: Float32Array, gra
 }
 
 /**
- * Adds the penalty's gradient onto a gradient computed before it (deferred weight gradients):
- * each term is rounded to float32 first, as when applyRegularizer writes it into zeroed
- * gradients and the backward adds onto it, so both orders give the same floats.
+ * Writes the penalty's gradient into `grad` (deferred weight gradients, before the product
+ * adds onto it): the floats applyRegularizer leaves in zeroed gradients, so the sums that
+ * follow are the ones a whole-batch backward makes.
  */
-export function addRegularizerGrad(config: RegularizerConfig, w: Float32Array, grad: Float32Array): void {
+export function setRegularizerGrad(config: RegularizerConfig, w: Float32Array, grad: Float32Array): void {
   const { l1, l2 } = config;
   for (let i = 0; i < w.length; i++) {
     const v = w[i];
-    grad[i] += Math.fround(l1 * Math.sign(v) + 2 * l2 * v);
+    grad[i] = 0 + (l1 * Math.sign(v) + 2 * l2 * v);
   }
 }

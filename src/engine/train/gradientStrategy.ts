@@ -15,7 +15,8 @@ export interface GradientStrategy {
   /**
    * How many input batches fit should alternate between (default 1). 2 when `step` may
    * return while other threads still read the batch `computeGradients` was given: fit then
-   * gathers the next batch into the other buffer.
+   * gathers the next batch into the other buffer. A caller of `trainStep` other than fit
+   * must likewise leave a batch unchanged until the next-but-one batch.
    */
   readonly inputBuffers?: number;
   /** The predictions of the last batch (rows 0..batch), for the metrics. */

@@ -103,6 +103,8 @@ export class ParallelTrainer implements GradientStrategy {
   private pendingX: Float32Array = new Float32Array(0);
   /** Deferred protocol: when the last STEP was signalled. */
   private stepStart = 0;
+  /** Set when the calling thread's part of an update threw (the weights are half updated). */
+  private failedUpdate: string | null = null;
   private readonly ctrl: Int32Array;
   private readonly losses: Float64Array;
   private readonly stepArgs: Float64Array;
@@ -384,12 +386,9 @@ export class ParallelTrainer implements GradientStrategy {
     const optimizer = model.optimizer;
     const layout = model.deferredLayout;
     if (!optimizer || !layout) throw new ParallelTrainingError('the model is not compiled');
+    // `deferred` implies `splitStep`: the optimizer was built from a config without clip-by-norm.
     const plan = optimizer.beginRangeStep?.() ?? null;
-    if (plan === null || !optimizer.updateRange) {
-      for (const l of layout) model.deferredWeightGrads(l, stage.dz[l.index] as Float32Array, stage.x[l.index] ?? this.pendingX, rows, 0, l.units);
-      optimizer.step(model.params);
-      return;
-    }
+    if (plan === null || !optimizer.updateRange) throw new ParallelTrainingError(`optimizer ${optimizer.type} refused a range step`);
     this.stepArgs[0] = plan.lr;
     this.stepArgs[1] = plan.t;
     const T = this.threads;
@@ -398,16 +397,21 @@ export class ParallelTrainer implements GradientStrategy {
     const params = model.params;
     const gen = this.signal(STEP);
     this.stepStart = performance.now();
-    let done = false;
     try {
       layout.forEach((l, i) => {
         const j1 = this.unitBounds[i * (T + 1) + 1];
         model.deferredWeightGrads(l, stage.dz[l.index] as Float32Array, stage.x[l.index] ?? this.pendingX, rows, 0, j1);
         for (const p of l.params) optimizer.updateRange?.(params, plan.lr, plan.t, p.offset, p.offset + j1 * p.perUnit);
       });
-      done = true;
-    } finally {
-      if (!done) this.waitHelpers(gen);
+    } catch (e) {
+      // This thread's units are half updated: report its error (not a helper's) and refuse more work.
+      try {
+        this.waitHelpers(gen);
+      } catch {
+        // the main thread's own error is the one reported
+      }
+      this.failedUpdate = `the optimizer update failed on the calling thread: ${e instanceof Error ? e.message : String(e)}`;
+      throw e;
     }
     // The helpers may still be on their units: return to fit (metrics, callbacks, the next
     // batch's gather into its other input buffer) and wait for them before anything reads the
@@ -482,6 +486,7 @@ export class ParallelTrainer implements GradientStrategy {
 
   private checkUsable(): void {
     if (this.closed) throw new ParallelTrainingError('the ParallelTrainer is closed');
+    if (this.failedUpdate) throw new ParallelTrainingError(this.failedUpdate);
     if (this.failed) throw new ParallelTrainingError(`a helper thread crashed: ${this.failed.message}`);
   }
 
