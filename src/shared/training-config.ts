@@ -54,7 +54,7 @@ export const TrainingConfigSchema = Type.Object(
     maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'Attempts (worker crashes included) before the job fails.' })),
     threads: Type.Optional(Type.Integer({
       minimum: 1, maximum: 2, default: 1,
-      description: 'Threads training this job, data-parallel over each batch (same seed and threads: same result). Not for models with batchNormalization.',
+      description: 'Threads training this job, data-parallel over each batch. A model of dense layers (with flatten, reshape, activation or rescaling layers between them) and an optimizer without clipnorm trains to the same weights on any number of threads; other models give the same result for the same seed and thread count. Not for models with batchNormalization.',
     })),
   },
   { additionalProperties: false, title: 'TrainingConfig' },
