@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { Rng, Sequential } from '../../src/engine/index.ts';
 import type { DeferredSlice } from '../../src/engine/index.ts';
 import { plainKernels } from '../../src/engine/kernels/wasm/index.ts';
+import { PLAIN_KERNELS } from '../../src/engine/layers/index.ts';
 
 // 300 rows: more than the GEMM's 256-row block, so a regulariser's gradient must be added
 // before the first block's product, as the whole-batch backward does.
@@ -32,8 +33,13 @@ const SPEC = {
   ],
 };
 
-function build(plain: boolean, spec: unknown = SPEC): Sequential {
-  const m = Sequential.fromSpec(spec, { seed: 11, ...(plain ? { kernels: plainKernels } : {}) });
+/** wasm: the default kernels; plain: the TypeScript reference set; minimal: only the three products (no accumulating one, no addInto). */
+type KernelChoice = 'wasm' | 'plain' | 'minimal';
+const KERNELS = { wasm: undefined, plain: plainKernels, minimal: PLAIN_KERNELS };
+
+function build(kernels: KernelChoice, spec: unknown = SPEC): Sequential {
+  const chosen = KERNELS[kernels];
+  const m = Sequential.fromSpec(spec, { seed: 11, ...(chosen ? { kernels: chosen } : {}) });
   m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
   // Non-zero biases, so a bias regulariser's gradient is not zero.
   const r = new Rng(5);
@@ -73,22 +79,22 @@ function deferredGradients(m: Sequential, cuts: number[], fractions: number[], w
 
 test('with the plain kernels too, an unregularised model\'s deferred gradients are the whole batch\'s', () => {
   const spec = { ...SPEC, layers: SPEC.layers.map(({ kernelRegularizer: _k, biasRegularizer: _b, ...l }: Record<string, unknown>) => l) };
-  const whole = build(true, spec);
+  const whole = build('plain', spec);
   whole.computeGradients(x, y, batch);
-  const m = build(true, spec);
+  const m = build('plain', spec);
   deferredGradients(m, [7], [0.4], null);
   assert.deepEqual(Array.from(m.storage.grads), Array.from(whole.storage.grads));
 });
 
-for (const plain of [false, true]) {
+for (const kernels of ['wasm', 'plain', 'minimal'] as const) {
   for (const weighted of [false, true]) {
-    test(`row and unit splits give the whole batch's gradients bit for bit (${plain ? 'plain' : 'wasm'} kernels${weighted ? ', sample weights' : ''})`, () => {
-      const whole = build(plain);
+    test(`row and unit splits give the whole batch's gradients bit for bit (${kernels} kernels${weighted ? ', sample weights' : ''})`, () => {
+      const whole = build(kernels);
       const weights = weighted ? w : null;
       const expectedLoss = whole.computeGradients(x, y, batch, weights);
       const expected = Array.from(whole.storage.grads);
       for (const [cuts, fractions] of [[[150], [0.5]], [[5, 213], [0.3, 0.61]], [[1], [0.05]], [[299], [0.97]], [[], []]] as const) {
-        const m = build(plain);
+        const m = build(kernels);
         const loss = deferredGradients(m, [...cuts], [...fractions], weights);
         assert.deepEqual(Array.from(m.storage.grads), expected, `rows cut at ${cuts.join(',')}, units at ${fractions.join(',')}`);
         assert.equal(loss, expectedLoss, 'the loss: the same row terms summed in order, the same penalty');
@@ -99,15 +105,15 @@ for (const plain of [false, true]) {
 
 test('a model with dropout, batchNormalization or a recurrent layer has no deferred layout', () => {
   const base = { inputShape: [8] };
-  assert.equal(build(false, { ...base, layers: [{ type: 'dense', units: 4 }, { type: 'dropout', rate: 0.5 }, { type: 'dense', units: 3, activation: 'softmax' }] }).deferredLayout, null);
-  assert.equal(build(false, { ...base, layers: [{ type: 'dense', units: 4 }, { type: 'batchNormalization' }, { type: 'dense', units: 3, activation: 'softmax' }] }).deferredLayout, null);
-  assert.equal(build(false, { inputShape: [5, 2], layers: [{ type: 'lstm', units: 4 }, { type: 'dense', units: 3, activation: 'softmax' }] }).deferredLayout, null);
-  const layout = build(false).deferredLayout;
+  assert.equal(build('wasm', { ...base, layers: [{ type: 'dense', units: 4 }, { type: 'dropout', rate: 0.5 }, { type: 'dense', units: 3, activation: 'softmax' }] }).deferredLayout, null);
+  assert.equal(build('wasm', { ...base, layers: [{ type: 'dense', units: 4 }, { type: 'batchNormalization' }, { type: 'dense', units: 3, activation: 'softmax' }] }).deferredLayout, null);
+  assert.equal(build('wasm', { inputShape: [5, 2], layers: [{ type: 'lstm', units: 4 }, { type: 'dense', units: 3, activation: 'softmax' }] }).deferredLayout, null);
+  const layout = build('wasm').deferredLayout;
   assert.deepEqual(layout?.map((l) => [l.index, l.units, l.inSize, l.readsModelInput]), [[1, 33, 20, true], [3, 17, 33, false], [4, 6, 17, false]]);
 });
 
 test('computeGradients refuses a deferred slice on a model that cannot defer', () => {
-  const m = build(false, { inputShape: [8], layers: [{ type: 'dense', units: 4 }, { type: 'dropout', rate: 0.5 }, { type: 'dense', units: 3, activation: 'softmax' }] });
+  const m = build('wasm', { inputShape: [8], layers: [{ type: 'dense', units: 4 }, { type: 'dropout', rate: 0.5 }, { type: 'dense', units: 3, activation: 'softmax' }] });
   const slice: DeferredSlice = { row0: 0, dz: [], x: [], rowLosses: new Float64Array(2) };
   assert.throws(() => m.computeGradients(new Float32Array(16), new Float32Array(2), 2, null, true, { batch: 2, regularize: true, deferred: slice }), /cannot defer/);
 });

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng, Sequential } from '../../src/engine/index.ts';
 import { plainKernels } from '../../src/engine/kernels/wasm/index.ts';
+import { PLAIN_KERNELS } from '../../src/engine/layers/index.ts';
 
 const batch = 6;
 const rng = new Rng(9);
@@ -73,4 +74,25 @@ test('backward() after computeGradients adds to the gradients (the public accumu
   z.forward(x, batch, true);
   z.backward(dy, batch);
   for (let i = 0; i < w.grad.length; i++) assert.ok(Math.abs(w.grad[i] - once[off + i] - z.params[0].grad[i]) < 1e-5, `element ${i}`);
+});
+
+test('a kernel set without the accumulating product adds a regulariser\'s gradient too (the scratch fallback)', () => {
+  const spec = {
+    inputShape: [12],
+    layers: [
+      { type: 'dense', units: 20, activation: 'relu', kernelRegularizer: { type: 'l2', l2: 0.5 } },
+      { type: 'dense', units: 4, activation: 'softmax' },
+    ],
+  };
+  const grads = (kernels: typeof PLAIN_KERNELS | typeof plainKernels): Float32Array => {
+    const m = Sequential.fromSpec(spec, { seed: 4, kernels });
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    m.computeGradients(x, y, batch);
+    return m.storage.grads.slice();
+  };
+  const reference = grads(plainKernels);
+  const minimal = grads(PLAIN_KERNELS);
+  let d = 0;
+  for (let i = 0; i < reference.length; i++) d = Math.max(d, Math.abs(reference[i] - minimal[i]));
+  assert.ok(d < 1e-6, `largest difference ${d}`);
 });

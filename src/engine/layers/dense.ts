@@ -138,10 +138,7 @@ export class Dense extends BaseLayer<DenseConfig> {
 
   backwardInputs(dy: Float32Array, batch: number, needInputGrad: boolean, fromLogits = false): { dx: Float32Array | undefined; dz: Float32Array; x: Float32Array } {
     const dz = biasActivationBackward(this.kernels, this.outputActivation, this.zView, this.aView, dy, null, batch, this.outSize, this.dz, fromLogits);
-    if (!needInputGrad) return { dx: undefined, dz, x: this.x };
-    const dx = this.dx.get(batch * this.inSize);
-    this.kernels.matmulRows(dz, this.params[0].value, dx, batch, this.outSize, this.inSize, 0, batch);
-    return { dx, dz, x: this.x };
+    return { dx: needInputGrad ? this.inputGrad(dz, batch) : undefined, dz, x: this.x };
   }
 
   /**
@@ -150,19 +147,9 @@ export class Dense extends BaseLayer<DenseConfig> {
    * zero (or from its regularizer's gradient).
    */
   weightGradUnits(dz: Float32Array, x: Float32Array, rows: number, j0: number, j1: number): void {
-    const nIn = this.inSize;
-    const nOut = this.outSize;
-    const w = this.params[0];
-    if (!w.regularizer) this.kernels.matmulRowsTN(dz, x, w.grad, nOut, rows, nIn, j0, j1);
-    else if (this.kernels.matmulRowsTNAcc) this.kernels.matmulRowsTNAcc(dz, x, w.grad, nOut, rows, nIn, j0, j1);
-    else {
-      if (this.dwScratch.length !== w.grad.length) this.dwScratch = this.allocate(w.grad.length);
-      this.kernels.matmulRowsTN(dz, x, this.dwScratch, nOut, rows, nIn, j0, j1);
-      const g = w.grad;
-      const s = this.dwScratch;
-      for (let i = j0 * nIn; i < j1 * nIn; i++) g[i] += s[i];
-    }
+    this.weightProduct(dz, x, rows, j0, j1, this.params[0].regularizer !== undefined);
     if (!this.config.useBias) return;
+    const nOut = this.outSize;
     const gb = this.params[1].grad;
     if (!this.params[1].regularizer) gb.fill(0, j0, j1);
     // Row by row into the float32 array: the roundings of biasActivationBackward's sums.
@@ -172,29 +159,36 @@ export class Dense extends BaseLayer<DenseConfig> {
   }
 
   backward(dy: Float32Array, batch: number, needInputGrad: boolean, fromLogits = false): Float32Array | undefined {
+    const gb = this.config.useBias ? this.params[1].grad : null;
+    const dz = biasActivationBackward(this.kernels, this.outputActivation, this.zView, this.aView, dy, gb, batch, this.outSize, this.dz, fromLogits);
+    // dW written whole when computeGradients did not zero it (the same sums as adding them to zeros), else added.
+    const w = this.params[0];
+    this.weightProduct(dz, this.x, batch, 0, this.outSize, !w.gradUnset);
+    w.gradUnset = false;
+    return needInputGrad ? this.inputGrad(dz, batch) : undefined;
+  }
+
+  /** dW[j0..j1, :] = (or +=, with `accumulate`) dz[rows, j0..j1]ᵀ · x[rows, in]. */
+  private weightProduct(dz: Float32Array, x: Float32Array, rows: number, j0: number, j1: number, accumulate: boolean): void {
     const nIn = this.inSize;
     const nOut = this.outSize;
-    const gb = this.config.useBias ? this.params[1].grad : null;
-    const dz = biasActivationBackward(this.kernels, this.outputActivation, this.zView, this.aView, dy, gb, batch, nOut, this.dz, fromLogits);
-    // dW[out,in] += dz[batch,out]^T @ x[batch,in]
-    const w = this.params[0];
-    const gw = w.grad;
-    if (w.gradUnset) {
-      // Written whole (computeGradients did not zero it): the same sums as adding them to zeros.
-      this.kernels.matmulRowsTN(dz, this.x, gw, nOut, batch, nIn, 0, nOut);
-      w.gradUnset = false;
-    } else if (this.kernels.matmulRowsTNAcc) this.kernels.matmulRowsTNAcc(dz, this.x, gw, nOut, batch, nIn, 0, nOut);
+    const gw = this.params[0].grad;
+    if (!accumulate) this.kernels.matmulRowsTN(dz, x, gw, nOut, rows, nIn, j0, j1);
+    else if (this.kernels.matmulRowsTNAcc) this.kernels.matmulRowsTNAcc(dz, x, gw, nOut, rows, nIn, j0, j1);
     else {
       if (this.dwScratch.length !== gw.length) this.dwScratch = this.allocate(gw.length);
-      const s = this.dwScratch;
-      this.kernels.matmulRowsTN(dz, this.x, s, nOut, batch, nIn, 0, nOut);
-      if (this.kernels.addInto) this.kernels.addInto(gw, s, gw.length);
-      else for (let i = 0; i < gw.length; i++) gw[i] += s[i];
+      this.kernels.matmulRowsTN(dz, x, this.dwScratch, nOut, rows, nIn, j0, j1);
+      const g = gw.subarray(j0 * nIn, j1 * nIn);
+      const s = this.dwScratch.subarray(j0 * nIn, j1 * nIn);
+      if (this.kernels.addInto) this.kernels.addInto(g, s, g.length);
+      else for (let i = 0; i < g.length; i++) g[i] += s[i];
     }
-    if (!needInputGrad) return undefined;
-    // dx[batch,in] = dz[batch,out] @ W[out,in]
-    const dx = this.dx.get(batch * nIn);
-    this.kernels.matmulRows(dz, w.value, dx, batch, nOut, nIn, 0, batch);
+  }
+
+  /** dx[batch, in] = dz[batch, out] · W[out, in]. */
+  private inputGrad(dz: Float32Array, batch: number): Float32Array {
+    const dx = this.dx.get(batch * this.inSize);
+    this.kernels.matmulRows(dz, this.params[0].value, dx, batch, this.outSize, this.inSize, 0, batch);
     return dx;
   }
 }

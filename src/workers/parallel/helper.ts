@@ -75,13 +75,17 @@ const base = helperBase(d.index);
 const encoder = new TextEncoder();
 const slice = { batch: 0, regularize: false };
 const ownGrads = d.grads[d.deferred ? 0 : d.index];
-const deferred = d.deferred
-  ? {
-    stage: { row0: 0, dz: d.deferred.dz, x: d.deferred.x, rowLosses: new Float64Array(d.deferred.rowLosses) },
-    unitBounds: new Int32Array(d.deferred.unitBounds),
-    times: new Float64Array(d.deferred.times),
-  }
-  : null;
+/** The deferred protocol's shared arrays, and one slice object reused every step (row0 and batch set per step). */
+function deferredState(def: NonNullable<HelperInit['deferred']>) {
+  const stage = { row0: 0, dz: def.dz, x: def.x, rowLosses: new Float64Array(def.rowLosses) };
+  return {
+    stage,
+    slice: { batch: 0, regularize: false, deferred: stage },
+    unitBounds: new Int32Array(def.unitBounds),
+    times: new Float64Array(def.times),
+  };
+}
+const deferred = d.deferred ? deferredState(d.deferred) : null;
 let seen = Atomics.load(ctrl, GEN);
 let commands = 0;
 let exiting = false;
@@ -117,7 +121,9 @@ function computeDeferred(def: NonNullable<typeof deferred>): void {
     const total = Atomics.load(ctrl, BATCH);
     const w = Atomics.load(ctrl, WEIGHTS) === 1 ? d.w.subarray(start, end) : null;
     const x = wk.arena.view(Atomics.load(ctrl, XPTR) + start * d.xSize * 4, n * d.xSize);
-    replica.computeGradients(x, d.y.subarray(start * d.ySize, end * d.ySize), n, w, true, { batch: total, regularize: false, deferred: { ...def.stage, row0: start } });
+    def.slice.batch = total;
+    def.stage.row0 = start;
+    replica.computeGradients(x, d.y.subarray(start * d.ySize, end * d.ySize), n, w, true, def.slice);
     d.out.set(replica.lastOutput.subarray(0, n * d.outSize), start * d.outSize);
   }
 }
