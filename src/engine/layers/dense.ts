@@ -82,8 +82,6 @@ export class Dense extends BaseLayer<DenseConfig> {
   private x: Float32Array = new Float32Array(0);
   private zView: Float32Array = new Float32Array(0);
   private aView: Float32Array = new Float32Array(0);
-  /** The units the last `forwardUnits` computed. */
-  private units: [number, number] = [0, 0];
 
   private readonly kernels: MatmulKernelSet;
   private readonly allocate: (n: number) => Float32Array;
@@ -149,7 +147,7 @@ export class Dense extends BaseLayer<DenseConfig> {
    * zero (or from its regularizer's gradient).
    */
   weightGradUnits(dz: Float32Array, x: Float32Array, rows: number, j0: number, j1: number): void {
-    this.weightProduct(dz, this.outSize, x, rows, j0, j1, this.params[0].grad, this.params[0].regularizer !== undefined);
+    this.weightProduct(dz, x, rows, j0, j1, this.params[0].regularizer !== undefined);
     if (!this.config.useBias) return;
     const nOut = this.outSize;
     const gb = this.params[1].grad;
@@ -160,54 +158,28 @@ export class Dense extends BaseLayer<DenseConfig> {
     }
   }
 
-  /** Units [j0, j1) of the forward (model/shardedFirstLayer.ts): the same products, bias and activation per element as `forward`. */
-  forwardUnits(x: Float32Array, batch: number, j0: number, j1: number): Float32Array {
-    const nIn = this.inSize;
-    const cols = j1 - j0;
-    const z = this.z.get(batch * cols);
-    this.kernels.matmulRowsNT(x, this.params[0].value.subarray(j0 * nIn, j1 * nIn), z, batch, nIn, cols, 0, batch);
-    this.x = x;
-    this.zView = z;
-    this.units = [j0, j1];
-    const bias = this.config.useBias ? this.params[1].value.subarray(j0, j1) : null;
-    this.aView = biasActivationForward(this.kernels, this.outputActivation, z, bias, batch, cols, this.a);
-    return this.aView;
-  }
-
-  /** After `forwardUnits`: those units' weight and bias gradients from dL/d(their output), as `backward` makes them on the whole batch. */
-  backwardUnits(dy: Float32Array, batch: number): void {
-    const [j0, j1] = this.units;
-    const cols = j1 - j0;
-    let gb: Float32Array | null = null;
-    if (this.config.useBias) {
-      gb = this.params[1].grad.subarray(j0, j1);
-      if (!this.params[1].regularizer) gb.fill(0);
-    }
-    const dz = biasActivationBackward(this.kernels, this.outputActivation, this.zView, this.aView, dy, gb, batch, cols, this.dz, false);
-    const w = this.params[0];
-    this.weightProduct(dz, cols, this.x, batch, 0, cols, w.grad.subarray(j0 * this.inSize, j1 * this.inSize), w.regularizer !== undefined);
-  }
-
   backward(dy: Float32Array, batch: number, needInputGrad: boolean, fromLogits = false): Float32Array | undefined {
     const gb = this.config.useBias ? this.params[1].grad : null;
     const dz = biasActivationBackward(this.kernels, this.outputActivation, this.zView, this.aView, dy, gb, batch, this.outSize, this.dz, fromLogits);
     // dW written whole when computeGradients did not zero it (the same sums as adding them to zeros), else added.
     const w = this.params[0];
-    this.weightProduct(dz, this.outSize, this.x, batch, 0, this.outSize, w.grad, !w.gradUnset);
+    this.weightProduct(dz, this.x, batch, 0, this.outSize, !w.gradUnset);
     w.gradUnset = false;
     return needInputGrad ? this.inputGrad(dz, batch) : undefined;
   }
 
-  /** gw[r0..r1, :] = (or +=, with `accumulate`) dz[rows, r0..r1]ᵀ · x[rows, in], where dz has `cols` columns and gw as many rows. */
-  private weightProduct(dz: Float32Array, cols: number, x: Float32Array, rows: number, r0: number, r1: number, gw: Float32Array, accumulate: boolean): void {
+  /** dW[j0..j1, :] = (or +=, with `accumulate`) dz[rows, j0..j1]ᵀ · x[rows, in]. */
+  private weightProduct(dz: Float32Array, x: Float32Array, rows: number, j0: number, j1: number, accumulate: boolean): void {
     const nIn = this.inSize;
-    if (!accumulate) this.kernels.matmulRowsTN(dz, x, gw, cols, rows, nIn, r0, r1);
-    else if (this.kernels.matmulRowsTNAcc) this.kernels.matmulRowsTNAcc(dz, x, gw, cols, rows, nIn, r0, r1);
+    const nOut = this.outSize;
+    const gw = this.params[0].grad;
+    if (!accumulate) this.kernels.matmulRowsTN(dz, x, gw, nOut, rows, nIn, j0, j1);
+    else if (this.kernels.matmulRowsTNAcc) this.kernels.matmulRowsTNAcc(dz, x, gw, nOut, rows, nIn, j0, j1);
     else {
-      if (this.dwScratch.length < gw.length) this.dwScratch = this.allocate(this.params[0].grad.length);
-      this.kernels.matmulRowsTN(dz, x, this.dwScratch, cols, rows, nIn, r0, r1);
-      const g = gw.subarray(r0 * nIn, r1 * nIn);
-      const s = this.dwScratch.subarray(r0 * nIn, r1 * nIn);
+      if (this.dwScratch.length !== gw.length) this.dwScratch = this.allocate(gw.length);
+      this.kernels.matmulRowsTN(dz, x, this.dwScratch, nOut, rows, nIn, j0, j1);
+      const g = gw.subarray(j0 * nIn, j1 * nIn);
+      const s = this.dwScratch.subarray(j0 * nIn, j1 * nIn);
       if (this.kernels.addInto) this.kernels.addInto(g, s, g.length);
       else for (let i = 0; i < g.length; i++) g[i] += s[i];
     }

@@ -118,19 +118,6 @@ export interface Layer {
    * the regularizer's (as it does before a whole-batch backward).
    */
   weightGradUnits?(dz: Float32Array, x: Float32Array, rows: number, j0: number, j1: number): void;
-  /**
-   * The first layer split by units (model/shardedFirstLayer.ts): the forward of output units
-   * [j0, j1) for all `batch` rows, [batch, j1 - j0], each element computed as `forward`
-   * computes it. Kept for `backwardUnits`; valid until the next forward.
-   */
-  forwardUnits?(x: Float32Array, batch: number, j0: number, j1: number): Float32Array;
-  /**
-   * After `forwardUnits`: the parameter gradients of those units from dy = dL/d(their
-   * output) [batch, j1 - j0], with the float operations `backward` does on the whole batch.
-   * Written, except for a parameter with a regularizer: added onto its gradient, which the
-   * model has set to the regularizer's (as before a whole-batch backward).
-   */
-  backwardUnits?(dy: Float32Array, batch: number): void;
   /** Forward floating-point operations per sample. */
   flops(inputShape: readonly number[]): number;
   /** The final activation, if this layer ends in one (a loss may fuse softmax/sigmoid with it). */

@@ -39,7 +39,6 @@ import { allocateParameters, type Float32Allocator, type ParameterStore, type Sh
 import { formatSummary, summarizeSpec, type SpecSummary, type SummarizeOptions } from './summarizeSpec.ts';
 import { validateSpec } from './validateSpec.ts';
 import { deferredLayout, type DeferredLayer, type DeferredSlice } from './deferredGradients.ts';
-import { shardedLayout, type ShardedLayout } from './shardedFirstLayer.ts';
 
 export interface SequentialOptions {
   /** Seed for initialisation, shuffling and dropout; random when omitted (see `model.seed`). */
@@ -101,8 +100,6 @@ export class Sequential {
   };
   private readonly store: ParameterStore;
   private readonly lossGrad: Scratch;
-  /** shardWeightGrads' copy of its units' columns of dL/dh. */
-  private readonly shardScratch: Scratch;
   /** The output of the last forward (predictions of the last training batch, before its update). */
   lastOutput: Float32Array = new Float32Array(0);
   private readonly hasParamsBelow: boolean[];
@@ -119,7 +116,6 @@ export class Sequential {
       releaseWhenCollected(this, this.memory);
     }
     this.lossGrad = new Scratch(this.memory ?? undefined);
-    this.shardScratch = new Scratch(this.memory ?? undefined);
     const layers: Layer[] = [];
     let shape: readonly number[] = spec.inputShape;
     const env = this.memory ? { kernels, allocate: this.memory.allocate, release: this.memory.release } : { kernels };
@@ -280,18 +276,13 @@ export class Sequential {
 
   private paramEnds: number[] | null = null;
 
-  /**
-   * Penalty of every regularised parameter; with `addGrads`, also accumulates its gradient
-   * (only of the parameters of layers from `gradsFromLayer` on).
-   */
-  regularizationPenalty(addGrads = false, gradsFromLayer = 0): number {
+  /** Penalty of every regularised parameter; with `addGrads`, also accumulates its gradient. */
+  regularizationPenalty(addGrads = false): number {
     this.settle();
     let total = 0;
-    for (const [i, layer] of this.layers.entries()) {
-      for (const p of layer.params) {
-        if (!p.regularizer) continue;
-        total += addGrads && i >= gradsFromLayer ? applyRegularizer(p.regularizer, p.value, p.grad) : regularizerPenalty(p.regularizer, p.value);
-      }
+    for (const p of this.store.params) {
+      if (!p.regularizer) continue;
+      total += addGrads ? applyRegularizer(p.regularizer, p.value, p.grad) : regularizerPenalty(p.regularizer, p.value);
     }
     return total;
   }
@@ -412,143 +403,38 @@ export class Sequential {
   }
 
   /**
-   * The first layer split by units (shardedFirstLayer.ts), or null when the model does not
-   * fit it (the first layer with parameters is not dense, or the tail after it is random,
-   * has buffers, or has parameters without a backward to its inputs alone).
-   */
-  get shardedLayout(): ShardedLayout | null {
-    if (this.sharded === undefined) {
-      const base = this.store.values.byteOffset;
-      this.sharded = shardedLayout(this.layers, (p) => (p.byteOffset - base) / 4);
-    }
-    return this.sharded;
-  }
-
-  private sharded: ShardedLayout | null | undefined = undefined;
-
-  private requireSharded(): ShardedLayout {
-    const layout = this.shardedLayout;
-    if (!layout) throw new ModelStateError('this model cannot split its first layer by units (see shardedLayout)');
-    return layout;
-  }
-
-  /**
-   * Units [j0, j1) of the first layer for all `rows` rows of the model's input `x`, written
-   * into columns j0..j1 of `h` ([rows, units], the first layer's whole output). Reads only
-   * those units' parameters. Does not wait for a pending update (the caller owns these units).
-   */
-  forwardUnits(x: Float32Array, rows: number, j0: number, j1: number, h: Float32Array): void {
-    const { index, units } = this.requireSharded();
-    const a = (this.layers[index].forwardUnits as NonNullable<Layer['forwardUnits']>)(x, rows, j0, j1);
-    const cols = j1 - j0;
-    // An element loop: a subarray per row costs more than the copy at these widths.
-    for (let r = 0, src = 0; r < rows; r++) {
-      const dst = r * units + j0;
-      for (let j = 0; j < cols; j++) h[dst + j] = a[src++];
-    }
-  }
-
-  /**
-   * The tail (the layers after the first) on the first layer's whole output `h`: forward,
-   * loss, and backward to `h`. Returns dL/dh ([rows, units], valid until the next call) and
-   * the batch loss: the sum of weighted per-sample losses / rows, plus, with `weightGrads`,
-   * every regulariser's penalty (reading the first layer's weights too). With `weightGrads`
-   * the tail's parameter gradients are computed as `computeGradients` does (with their
-   * regularisers' gradients); without, no parameter gradient is touched. The
-   * model's `lastOutput` is the tail's output. Reads the tail's weights without waiting for a
-   * pending update.
-   */
-  computeTail(h: Float32Array, y: Float32Array, rows: number, weights: Float32Array | null, weightGrads: boolean): { loss: number; dh: Float32Array | undefined } {
-    const { lossHead } = this.requireCompiled();
-    const first = this.requireSharded().index;
-    const ctx: ForwardContext = { training: true, rng: this.trainRng };
-    let out = h;
-    for (let i = first + 1; i < this.layers.length; i++) out = this.layers[i].forward(out, rows, ctx);
-    this.lastOutput = out;
-    if (weightGrads) this.beginGradients(first + 1);
-    const lastIndex = this.layers.length - 1;
-    const fused = lossHead.fromLogits;
-    const input = fused ? (this.layers[lastIndex].logits as Float32Array) : out;
-    const g = this.lossGrad.get(rows * this.outputSize);
-    let loss = lossHead.compute(input, y, rows, this.outputSize, this.outputCols, weights, g) / rows;
-    // Before the backward, as computeGradients: a regularised gradient is the regulariser's with the product added onto it.
-    if (weightGrads) loss += this.regularizationPenalty(true, first + 1);
-    let dy: Float32Array | undefined;
-    if (Number.isFinite(loss)) {
-      dy = g;
-      for (let i = lastIndex; i > first && dy; i--) {
-        const layer = this.layers[i];
-        const fromLogits = fused && i === lastIndex;
-        dy = weightGrads || layer.paramCount === 0
-          ? layer.backward(dy, rows, true, fromLogits)
-          : (layer.backwardInputs as NonNullable<Layer['backwardInputs']>)(dy, rows, true, fromLogits).dx;
-      }
-    }
-    if (weightGrads) this.endGradients(first + 1);
-    return { loss, dh: dy };
-  }
-
-  /**
-   * The gradients of the first layer's units [j0, j1) (after `forwardUnits` with that range)
-   * from dL/dh of the whole output ([rows, units], as `computeTail` returns it), with their
-   * regularisers' gradients, as `computeGradients` on the whole batch makes them: any split of
-   * the units gives the same floats.
-   */
-  shardWeightGrads(dh: Float32Array, rows: number, j0: number, j1: number): void {
-    const { index, units } = this.requireSharded();
-    if (j1 <= j0) return;
-    const layer = this.layers[index];
-    const cols = j1 - j0;
-    const dy = this.shardScratch.get(rows * cols);
-    for (let r = 0, dst = 0; r < rows; r++) {
-      const src = r * units + j0;
-      for (let j = 0; j < cols; j++) dy[dst++] = dh[src + j];
-    }
-    for (const p of layer.params) {
-      if (!p.regularizer) continue;
-      const per = p.value.length / units;
-      setRegularizerGrad(p.regularizer, p.value.subarray(j0 * per, j1 * per), p.grad.subarray(j0 * per, j1 * per));
-    }
-    (layer.backwardUnits as NonNullable<Layer['backwardUnits']>)(dy, rows);
-  }
-
-  /**
    * Zeroes the gradients, except those a layer will write whole (`overwritesWeightGrad`,
    * unregularised: a regulariser's gradient is added before the backward), which are only
    * marked `gradUnset`: the weight gradient of a dense layer is its largest, and writing it
    * directly saves a pass over it and reading it back in the accumulating GEMM.
    */
-  private beginGradients(fromLayer = 0): void {
-    const plan = this.planGradients(fromLayer);
+  private beginGradients(): void {
+    const plan = this.gradPlan ??= this.planGradients();
     for (const g of plan.zero) g.fill(0);
     for (const p of plan.unset) p.gradUnset = true;
   }
 
   /** Zeroes any marked gradient no backward reached (the backward stopped early, or a non-finite loss skipped it). */
-  private endGradients(fromLayer = 0): void {
-    for (const p of this.planGradients(fromLayer).unset) {
+  private endGradients(): void {
+    for (const p of (this.gradPlan as GradPlan).unset) {
       if (!p.gradUnset) continue;
       p.grad.fill(0);
       p.gradUnset = false;
     }
   }
 
-  /** The plan for the parameters of layers from `fromLayer` on (cached per value; 0: all of them). */
-  private planGradients(fromLayer: number): GradPlan {
-    let plan = this.gradPlans.get(fromLayer);
-    if (plan) return plan;
-    plan = { zero: [], unset: [] };
-    for (const layer of this.layers.slice(fromLayer)) {
+  private planGradients(): GradPlan {
+    const plan: GradPlan = { zero: [], unset: [] };
+    for (const layer of this.layers) {
       layer.params.forEach((p, j) => {
-        if (j === 0 && layer.overwritesWeightGrad && !p.regularizer) (plan as GradPlan).unset.push(p);
-        else (plan as GradPlan).zero.push(p.grad);
+        if (j === 0 && layer.overwritesWeightGrad && !p.regularizer) plan.unset.push(p);
+        else plan.zero.push(p.grad);
       });
     }
-    this.gradPlans.set(fromLayer, plan);
     return plan;
   }
 
-  private readonly gradPlans = new Map<number, GradPlan>();
+  private gradPlan: GradPlan | null = null;
 
   /**
    * Backward after `forward(x, batch, true)`, from `dy` = dL/d(output) (or dL/d(logits) of the last

@@ -1,7 +1,6 @@
 export { Sequential } from './Sequential.ts';
 export type { SequentialOptions, CompileOptions } from './Sequential.ts';
 export type { DeferredLayer, DeferredSlice } from './deferredGradients.ts';
-export type { ShardedLayout } from './shardedFirstLayer.ts';
 export type { ModelSpec, LayerSpec, NormalizedSpec } from './spec.ts';
 export { validateSpec, MAX_LAYERS } from './validateSpec.ts';
 export type { ValidatedSpec } from './validateSpec.ts';
