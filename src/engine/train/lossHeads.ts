@@ -131,12 +131,22 @@ function classHead(name: LossName, sparse: boolean, fromLogits: boolean): LossHe
             let m = -Infinity;
             for (let j = 0; j < cols; j++) if (out[o + j] > m) m = out[o + j];
             let se = 0;
-            for (let j = 0; j < cols; j++) se += Math.exp(out[o + j] - m);
+            if (grad) {
+              // Each exp once: kept in grad until it becomes the gradient (softmax = e / se).
+              for (let j = 0; j < cols; j++) {
+                const e = Math.exp(out[o + j] - m);
+                grad[o + j] = e;
+                se += e;
+              }
+            } else {
+              for (let j = 0; j < cols; j++) se += Math.exp(out[o + j] - m);
+            }
             const lse = m + Math.log(se);
             if (sparse) {
               sampleLoss += lse - out[o + label];
               if (grad) {
-                for (let j = 0; j < cols; j++) grad[o + j] = g * (Math.exp(out[o + j] - lse) - (j === label ? 1 : 0));
+                const inv = 1 / se;
+                for (let j = 0; j < cols; j++) grad[o + j] = g * (grad[o + j] * inv - (j === label ? 1 : 0));
               }
             } else {
               let ysum = 0;
@@ -145,7 +155,8 @@ function classHead(name: LossName, sparse: boolean, fromLogits: boolean): LossHe
                 sampleLoss += y[yo + j] * (lse - out[o + j]);
               }
               if (grad) {
-                for (let j = 0; j < cols; j++) grad[o + j] = g * (Math.exp(out[o + j] - lse) * ysum - y[yo + j]);
+                const inv = 1 / se;
+                for (let j = 0; j < cols; j++) grad[o + j] = g * (grad[o + j] * inv * ysum - y[yo + j]);
               }
             }
           } else {
