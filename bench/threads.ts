@@ -10,8 +10,9 @@
  * three turns: the 1-thread fit, the `threads`-thread fit, and the 1-thread fit again with
  * `threads - 1` worker threads fitting their own copies at the same time (bench/peers.ts:
  * nothing shared, no synchronisation). That last one is the ceiling: what the machine gives
- * this very work on `threads` threads during that round. Where the model takes the deferred
- * protocol (the MLP), a fourth turn runs the row-split protocol, and the bench prints both. It prints the medians, the
+ * this very work on `threads` threads during that round. Every other protocol the model can
+ * run (ParallelTrainer: row split, deferred) takes a turn too, and the bench prints
+ * each against 1 thread and the default one against it. It prints the medians, the
  * data-parallel ratio, the spread of the per-round ratios, the ceiling's median, and the
  * share of the ceiling the data-parallel fit reached (per round, then the median).
  * It also prints, per MLP batch size, the work split alone, timed in one thread (so other
@@ -24,7 +25,7 @@
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { Rng, Sequential } from '../src/engine/index.ts';
-import { ParallelTrainer } from '../src/workers/parallel/index.ts';
+import { ParallelTrainer, type ParallelProtocol } from '../src/workers/parallel/index.ts';
 import { CNN_SPEC, MLP_SPEC } from './models.ts';
 import { randomData } from './random-data.ts';
 import { reduceRange } from '../src/workers/parallel/ranges.ts';
@@ -51,18 +52,18 @@ const MLP = MLP_SPEC;
 const CNN = CNN_SPEC;
 
 /** A compiled model (and its ParallelTrainer when threads > 1) fitting on one fixed random data set. */
-async function setup(spec: unknown, inSize: number, batch: number, nThreads: number, nSteps: number, deferred = true): Promise<{ fit: () => Promise<number>; close: () => Promise<void>; deferred: boolean }> {
+async function setup(spec: unknown, inSize: number, batch: number, nThreads: number, nSteps: number, protocol: ParallelProtocol = 'rowSplit'): Promise<{ fit: () => Promise<number>; close: () => Promise<void>; protocol: ParallelProtocol | null }> {
   const n = nSteps * batch;
   const { x, y } = randomData(n, inSize);
   const shape = (spec as { inputShape: number[] }).inputShape;
   const model = Sequential.fromSpec(spec, { seed: 0 });
   model.compile({ optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparseCategoricalCrossentropy' });
-  const trainer = nThreads > 1 ? await ParallelTrainer.create(model, { threads: nThreads, batchSize: batch, deferred }) : null;
+  const trainer = nThreads > 1 ? await ParallelTrainer.create(model, { threads: nThreads, batchSize: batch, protocol }) : null;
   const opts = { batchSize: batch, epochs: 1, shuffle: false, ...(trainer ? { gradients: trainer } : {}) };
   const xs = { data: x, shape: [n, ...shape] };
   const ys = { data: y, shape: [n] };
   return {
-    deferred: trainer?.deferred ?? false,
+    protocol: trainer?.protocol ?? null,
     /** One epoch of `nSteps` steps; samples per second. */
     fit: async () => {
       const t = performance.now();
@@ -81,15 +82,20 @@ async function setup(spec: unknown, inSize: number, batch: number, nThreads: num
  * models stay alive and take turns fitting `nSteps` steps, `rounds` times (after two
  * warm-up rounds), so a slow phase of the machine (seconds long here) hits a whole round alike.
  */
-async function interleaved(spec: unknown, inSize: number, batch: number, nSteps: number, rounds: number): Promise<{ ones: number[]; manys: number[]; peers: number[]; rowSplits: number[] }> {
+async function interleaved(spec: unknown, inSize: number, batch: number, nSteps: number, rounds: number): Promise<{ ones: number[]; manys: number[]; peers: number[]; others: Map<ParallelProtocol, number[]>; protocol: ParallelProtocol | null }> {
   const one = await setup(spec, inSize, batch, 1, nSteps);
   let many: Awaited<ReturnType<typeof setup>> | undefined;
-  let rowSplit: Awaited<ReturnType<typeof setup>> | undefined;
+  const alternatives = new Map<ParallelProtocol, Awaited<ReturnType<typeof setup>>>();
   let peers: Awaited<ReturnType<typeof startPeers>> | undefined;
   try {
     many = await setup(spec, inSize, batch, threads, nSteps);
-    // Where the deferred protocol runs, the row-split one takes turns too, for comparison.
-    if (many.deferred) rowSplit = await setup(spec, inSize, batch, threads, nSteps, false);
+    // The other protocols the model can run take turns too, for comparison.
+    for (const p of ['deferred', 'rowSplit'] as const) {
+      if (p === many.protocol) continue;
+      const alt = await setup(spec, inSize, batch, threads, nSteps, p);
+      if (alt.protocol === p) alternatives.set(p, alt);
+      else await alt.close();
+    }
     peers = await startPeers(threads - 1, spec as { inputShape: number[] }, inSize, batch, nSteps);
     const n = nSteps * batch;
     const p = peers;
@@ -97,24 +103,24 @@ async function interleaved(spec: unknown, inSize: number, batch: number, nSteps:
     for (let k = 0; k < 2; k++) {
       await one.fit();
       await many.fit();
-      await rowSplit?.fit();
+      for (const alt of alternatives.values()) await alt.fit();
       await together();
     }
     const ones: number[] = [];
     const manys: number[] = [];
     const alls: number[] = [];
-    const rowSplits: number[] = [];
+    const others = new Map<ParallelProtocol, number[]>([...alternatives.keys()].map((p) => [p, []]));
     for (let k = 0; k < rounds; k++) {
       ones.push(await one.fit());
       manys.push(await many.fit());
-      if (rowSplit) rowSplits.push(await rowSplit.fit());
+      for (const [p, alt] of alternatives) others.get(p)?.push(await alt.fit());
       alls.push(await together());
     }
-    return { ones, manys, peers: alls, rowSplits };
+    return { ones, manys, peers: alls, others, protocol: many.protocol };
   } finally {
     await one.close();
     await many?.close();
-    await rowSplit?.close();
+    for (const alt of alternatives.values()) await alt.close();
     await peers?.close();
   }
 }
@@ -170,7 +176,7 @@ for (let r = 0; r < Number(values.repeat); r++) {
   console.log(`  ceiling: ${threads} independent 1-thread fits at once, in the same rounds (what the machine gives ${threads} threads of this work now)`);
   for (const [name, spec, inSize, batch] of cases) {
     const nSteps = spec === CNN ? Math.max(4, Math.floor(steps / 10)) : steps;
-    const { ones, manys, peers, rowSplits } = await interleaved(spec, inSize, batch, nSteps, rounds);
+    const { ones, manys, peers, others, protocol } = await interleaved(spec, inSize, batch, nSteps, rounds);
     const one = median(ones);
     const many = median(manys);
     const ceiling = ones.map((o, k) => peers[k] / o);
@@ -178,10 +184,8 @@ for (let r = 0; r < Number(values.repeat); r++) {
     console.log(`  ${name.padEnd(30)} 1 thread ${one.toFixed(0).padStart(7)} samples/s   ${threads} threads ${many.toFixed(0).padStart(7)} samples/s   x${(many / one).toFixed(2)}` +
       ` (medians); per round: ${ratioSpread(ones.map((o, k) => manys[k] / o))}`);
     console.log(`  ${''.padEnd(30)} ceiling x${median(ceiling).toFixed(2)} (median; middle half x${quantile(ceiling, 0.25).toFixed(2)}-x${quantile(ceiling, 0.75).toFixed(2)}); data-parallel reached ${(100 * median(reached)).toFixed(0)}% of it (median per round)`);
-    const protocol = rowSplits.length > 0 ? 'deferred weight gradients' : 'row split (the model cannot defer its weight gradients)';
-    console.log(`  ${''.padEnd(30)} protocol: ${protocol}` + (rowSplits.length > 0
-      ? `; the row-split protocol in the same rounds x${median(ones.map((o, k) => rowSplits[k] / o)).toFixed(2)}, deferred against it x${median(manys.map((m, k) => m / rowSplits[k])).toFixed(3)} (medians per round)`
-      : ''));
+    const vs = [...others].map(([p, r]) => `${p} x${median(ones.map((o, k) => r[k] / o)).toFixed(2)} (${protocol} against it x${median(manys.map((m, k) => m / r[k])).toFixed(3)})`);
+    console.log(`  ${''.padEnd(30)} protocol: ${protocol}` + (vs.length > 0 ? `; in the same rounds ${vs.join(', ')} (medians per round)` : ' (the only one the model can run)'));
   }
   if (threads === 2) {
     for (const b of batches) {

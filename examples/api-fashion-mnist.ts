@@ -10,11 +10,12 @@
  *
  *   TRAINYARD_URL=http://127.0.0.1:3000 TRAINYARD_KEY=<key> node --import tsx examples/api-fashion-mnist.ts \
  *     [--data /usr/share/datasets/fashion-mnist] [--epochs 5] [--seed N] [--validation-split 0.1] [--dataset <id>] [--job <id>]
- *     [--checkpoint latest|best|<id>] [--batch 2048] [--min-accuracy 0.85] [--batch-size 32] [--threads 1]
+ *     [--checkpoint latest|best|<id>] [--batch 2048] [--min-accuracy 0.85] [--batch-size 32] [--threads 1] [--exact]
  *
  * `--batch-size` and `--threads` set the job's training batch and its data-parallel threads
  * (`training.threads`), so the job's samples/s can be set beside `npm run bench threads`:
- * `--batch-size 128 --threads 2` against `--batch-size 128`.
+ * `--batch-size 128 --threads 2` against `--batch-size 128`. `--exact` asks for the 1-thread
+ * weights bit for bit on any thread count (`training.exactAcrossThreads`).
  * `--dataset` reuses an uploaded data set; `--job` only scores (and measures) a finished job.
  * Exits 1 when the test accuracy is below `--min-accuracy`. The default, 0.85, sits below
  * the recipe's spread over seeds, not at its mean: 5 epochs gave 0.8613-0.8786 over 16 runs
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     'min-accuracy': { type: 'string', default: '0.85' },
     'batch-size': { type: 'string', default: '32' },
     threads: { type: 'string', default: '1' },
+    exact: { type: 'boolean', default: false },
   },
 });
 
@@ -62,7 +64,7 @@ interface Job {
   latestMetrics: Record<string, number | string>;
   failure: { code: string; reason: string | null } | null;
   createdAt: string;
-  training: { batchSize: number; validationSplit: number; epochs: number; seed: number; threads?: number };
+  training: { batchSize: number; validationSplit: number; epochs: number; seed: number; threads?: number; exactAcrossThreads?: boolean };
   transitions: Transition[];
 }
 interface MetricPoint { series: string; step: number; epoch: number; value: number | string; time: string }
@@ -124,6 +126,7 @@ if (!jobId) {
       batchSize: Number(values['batch-size']),
       epochs: Number(values.epochs),
       ...(values.threads === '1' ? {} : { threads: Number(values.threads) }),
+      ...(values.exact ? { exactAcrossThreads: true } : {}),
       validationSplit: Number(values['validation-split']),
       ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
     },
@@ -193,7 +196,7 @@ const wallRate = runningAt ? trainSamples / seconds(runningAt, last.time) : NaN;
 console.log('');
 console.log(`job                          ${job.id}`);
 console.log(`seed                         ${job.training.seed}`);
-console.log(`batch size, threads          ${bs}, ${job.training.threads ?? 1}`);
+console.log(`batch size, threads          ${bs}, ${job.training.threads ?? 1}${job.training.exactAcrossThreads ? ' (exact across thread counts)' : ''}`);
 console.log(`test accuracy                ${accuracy.toFixed(4)} (${correct}/${n}; checkpoint ${values.checkpoint}; scored by /predict in batches of ${batch}, ${predictSeconds.toFixed(1)} s)`);
 console.log(`validation accuracy          ${String(job.latestMetrics.val_accuracy ?? 'n/a (validationSplit 0)')}`);
 console.log(`samples/s (progress)         ${job.progress?.samplesPerSecond ?? 'n/a'}`);

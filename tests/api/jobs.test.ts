@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { mlpSpec, storeBlobs } from '../helpers/datasets.ts';
+import { decodeSafetensors } from '../../src/engine/index.ts';
 
 let t: TestApp;
 let tenantId: string;
@@ -70,6 +71,26 @@ test('a job is queued, trains on a worker, and succeeds with its record complete
   const cks = await t.db.prisma.checkpoint.findMany({ where: { jobId: created.id }, orderBy: { step: 'asc' } });
   assert.ok(cks.some((c) => c.kind === 'final' && c.step === steps));
   assert.ok(cks.filter((c) => c.kind === 'epoch').length <= 3);
+});
+
+test('training.threads 2 with exactAcrossThreads gives the 1-thread job\'s weights file, tensor for tensor', { timeout: 180_000 }, async () => {
+  const submit = async (extra: Record<string, unknown>): Promise<string> => {
+    const r = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: t.auth, payload: { datasetId, model: mlpSpec(), training: { ...training, batchSize: 32, ...extra } } });
+    assert.equal(r.statusCode, 201, r.body);
+    return r.json().id;
+  };
+  const [one, exact] = [await submit({}), await submit({ threads: 2, exactAcrossThreads: true })];
+  const weightsOf = async (id: string): Promise<Record<string, number[]>> => {
+    const done = await waitFor(id, ['succeeded', 'failed'], 120_000);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.failure));
+    const w = await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/weights`, headers: t.auth });
+    assert.equal(w.statusCode, 200, w.body);
+    return Object.fromEntries(Object.entries(decodeSafetensors(w.rawPayload).tensors).map(([k, v]) => [k, Array.from(v.data as Float32Array)]));
+  };
+  const a = await weightsOf(one);
+  const job = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${exact}`, headers: t.auth })).json();
+  assert.equal(job.training.exactAcrossThreads, true);
+  assert.deepEqual(await weightsOf(exact), a);
 });
 
 test('an Idempotency-Key makes a retried submission return the same job', async () => {

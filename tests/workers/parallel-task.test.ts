@@ -17,9 +17,14 @@ import { blobs, idxBytes, mlpSpec } from '../helpers/datasets.ts';
 const data = blobs(200, 8, 3, 5);
 const dataset = { format: 'idx' as const, parts: { x: idxBytes('f32', [200, 8], data.x), y: idxBytes('u8', [200], data.y) }, options: {} };
 
-async function run(threads: number | undefined, spec: unknown = mlpSpec(), checkpoint: Uint8Array | null = null, messages: TrainMessage[] = []): Promise<TrainOutcome> {
+async function run(
+  threads: number | undefined, spec: unknown = mlpSpec(), checkpoint: Uint8Array | null = null, messages: TrainMessage[] = [], exactAcrossThreads = false,
+): Promise<TrainOutcome> {
   const training = resolveTrainingConfig(
-    { loss: 'sparseCategoricalCrossentropy', epochs: 3, batchSize: 20, seed: 3, optimizer: { type: 'adam', learningRate: 0.01 }, ...(threads ? { threads } : {}) },
+    {
+      loss: 'sparseCategoricalCrossentropy', epochs: 3, batchSize: 20, seed: 3, optimizer: { type: 'adam', learningRate: 0.01 },
+      ...(threads ? { threads } : {}), ...(exactAcrossThreads ? { exactAcrossThreads } : {}),
+    },
     () => 0,
   );
   const { port1, port2 } = new MessageChannel();
@@ -39,16 +44,31 @@ function weights(o: TrainOutcome): Float32Array[] {
   return Object.entries(tensors).filter(([n]) => n.startsWith('layers.')).sort(([a], [b]) => a.localeCompare(b)).map(([, t]) => t.data as Float32Array);
 }
 
-test('training.threads is resolved only when above 1', () => {
+test('training.threads and exactAcrossThreads are resolved only when threads is above 1', () => {
   assert.equal(resolveTrainingConfig({ loss: 'mse', epochs: 1 }, () => 0).threads, undefined);
   assert.equal(resolveTrainingConfig({ loss: 'mse', epochs: 1, threads: 2 }, () => 0).threads, 2);
+  assert.equal(resolveTrainingConfig({ loss: 'mse', epochs: 1, threads: 2 }, () => 0).exactAcrossThreads, undefined);
+  assert.equal(resolveTrainingConfig({ loss: 'mse', epochs: 1, threads: 2, exactAcrossThreads: true }, () => 0).exactAcrossThreads, true);
+  assert.equal(resolveTrainingConfig({ loss: 'mse', epochs: 1, threads: 1, exactAcrossThreads: true }, () => 0).exactAcrossThreads, undefined);
 });
 
-test('threads: 2 trains an MLP to exactly the 1-thread weights (the deferred protocol), also with an l2 regulariser', async () => {
-  assert.deepEqual(weights(await run(2)), weights(await run(undefined)));
+test('threads: 2 with exactAcrossThreads trains an MLP to exactly the 1-thread weights, also with an l2 regulariser', async () => {
+  assert.deepEqual(weights(await run(2, mlpSpec(), null, [], true)), weights(await run(undefined)));
   // A job with threads: 2 used to fail on an 'l2' regulariser (its normalized spec did not re-validate).
   const l2 = { inputShape: [8], layers: [{ type: 'dense', units: 16, activation: 'relu', kernelRegularizer: 'l2' }, { type: 'dense', units: 3, activation: 'softmax' }] };
-  assert.deepEqual(weights(await run(2, l2)), weights(await run(undefined, l2)));
+  assert.deepEqual(weights(await run(2, l2, null, [], true)), weights(await run(undefined, l2)));
+});
+
+test('threads: 2 (the row split) trains an MLP close to 1 thread, and the same twice', async () => {
+  const one = weights(await run(undefined));
+  const a = weights(await run(2));
+  assert.deepEqual(weights(await run(2)), a);
+  assert.notDeepEqual(a, one, 'sums in another order: not bit for bit (exactAcrossThreads is)');
+  for (const [i, t] of a.entries()) {
+    let d = 0;
+    for (let k = 0; k < t.length; k++) d = Math.max(d, Math.abs(t[k] - one[i][k]));
+    assert.ok(d < 1e-3, `tensor ${i}: differs by ${d}`);
+  }
 });
 
 test('threads: 2 with dropout (the row-split protocol) trains close to 1 thread, reproducibly', async () => {

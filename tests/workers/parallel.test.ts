@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng, Sequential, type Callback } from '../../src/engine/index.ts';
-import { ParallelTrainer, ParallelTrainingError, fitParallel } from '../../src/workers/parallel/index.ts';
+import { ParallelTrainer, ParallelTrainingError, fitParallel, type ParallelProtocol } from '../../src/workers/parallel/index.ts';
 
 const spec = {
   inputShape: [20],
@@ -28,8 +28,8 @@ function model(s: unknown = spec, optimizer: unknown = ADAM): Sequential {
   return m;
 }
 
-/** Per-step losses of one epoch of 20 steps (batch 32); `deferred` false: the row-split protocol. */
-async function trajectory(threads: number, s: unknown = spec, optimizer: unknown = ADAM, deferred = true): Promise<{ losses: number[]; weights: Float32Array; accuracy: number }> {
+/** Per-step losses of one epoch of 20 steps (batch 32). */
+async function trajectory(threads: number, s: unknown = spec, optimizer: unknown = ADAM, protocol: ParallelProtocol = 'deferred'): Promise<{ losses: number[]; weights: Float32Array; accuracy: number }> {
   const m = model(s, optimizer);
   const losses: number[] = [];
   let last = 0;
@@ -41,15 +41,25 @@ async function trajectory(threads: number, s: unknown = spec, optimizer: unknown
       losses.push(step);
     },
   };
-  const h = await fitParallel(m, { data: x, shape: [N, 20] }, { data: y, shape: [N] }, { threads, deferred, batchSize: 32, epochs: 1, callbacks: cb });
+  const h = await fitParallel(m, { data: x, shape: [N, 20] }, { data: y, shape: [N] }, { threads, protocol, batchSize: 32, epochs: 1, callbacks: cb });
   return { losses, weights: m.getWeights(), accuracy: h.history.accuracy[0] };
 }
 
-test('deferred protocol: 2 and 3 threads give exactly the 1-thread losses, weights and metrics', async () => {
-  const m = model();
-  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32 });
-  assert.equal(t.deferred, true, 'a dense model with Adam takes the deferred protocol');
+test('the row split is the default; a dense model with Adam takes the deferred protocol when asked', async () => {
+  const t = await ParallelTrainer.create(model(), { threads: 2, batchSize: 32 });
+  assert.equal(t.protocol, 'rowSplit');
   await t.close();
+  const d = await ParallelTrainer.create(model(), { threads: 2, batchSize: 32, protocol: 'deferred' });
+  assert.equal(d.protocol, 'deferred');
+  assert.equal(d.inputBuffers, 2);
+  await d.close();
+  const withDropout = { ...spec, layers: [spec.layers[0], { type: 'dropout', rate: 0.3 }, spec.layers[1]] };
+  const r = await ParallelTrainer.create(model(withDropout), { threads: 2, batchSize: 32, protocol: 'deferred' });
+  assert.equal(r.protocol, 'rowSplit', 'dropout cannot defer: the row split runs');
+  await r.close();
+});
+
+test('deferred protocol: 2 and 3 threads give exactly the 1-thread losses, weights and metrics', async () => {
   const one = await trajectory(1);
   for (const threads of [2, 3]) {
     const many = await trajectory(threads);
@@ -70,7 +80,7 @@ test('deferred protocol: regularisers, a rescaling first layer and 320-row batch
   };
   const run = async (threads: number): Promise<{ weights: Float32Array; loss: number[] }> => {
     const m = model(regularized);
-    const h = await fitParallel(m, { data: x, shape: [N, 20] }, { data: y, shape: [N] }, { threads, batchSize: 320, epochs: 3 });
+    const h = await fitParallel(m, { data: x, shape: [N, 20] }, { data: y, shape: [N] }, { threads, batchSize: 320, epochs: 3, protocol: 'deferred' });
     return { weights: m.getWeights(), loss: h.history.loss };
   };
   const one = await run(1);
@@ -79,8 +89,8 @@ test('deferred protocol: regularisers, a rescaling first layer and 320-row batch
     assert.deepEqual(many.loss, one.loss, `${threads} threads: the losses`);
     assert.deepEqual(many.weights, one.weights, `${threads} threads: the weights`);
   }
-  const t = await ParallelTrainer.create(model(regularized), { threads: 2, batchSize: 320 });
-  assert.equal(t.deferred, true);
+  const t = await ParallelTrainer.create(model(regularized), { threads: 2, batchSize: 320, protocol: 'deferred' });
+  assert.equal(t.protocol, 'deferred');
   await t.close();
 });
 
@@ -90,7 +100,7 @@ test('deferred protocol: a slower helper gets fewer rows, and the results stay t
   // The helper sleeps 2 ms before each command: its measured time per row is far above the
   // main thread's. Its weight gradients then start while fit gathers the next batch, so this
   // also fails if fit stops alternating its two input buffers (inputBuffers).
-  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { kind: 'slow', ms: 2 } });
+  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { kind: 'slow', ms: 2 }, protocol: 'deferred' });
   try {
     await m.fit({ data: x, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t, shuffle: true });
     const [, helperStart, end] = t.rowSplit;
@@ -104,7 +114,7 @@ test('deferred protocol: a slower helper gets fewer rows, and the results stay t
 
 test('row-split protocol: 2 threads follow the 1-thread loss trajectory over 20 steps', async () => {
   const one = await trajectory(1);
-  const two = await trajectory(2, spec, ADAM, false);
+  const two = await trajectory(2, spec, ADAM, 'rowSplit');
   assert.equal(one.losses.length, 20);
   assert.equal(two.losses.length, 20);
   for (let i = 0; i < 20; i++) assert.ok(Math.abs(one.losses[i] - two.losses[i]) < 1e-4, `step ${i}: ${one.losses[i]} vs ${two.losses[i]}`);
@@ -116,7 +126,7 @@ test('row-split protocol: 2 threads follow the 1-thread loss trajectory over 20 
 
 test('row-split protocol: 3 threads (two helpers, each updating half the weights the other reads) follow the 1-thread trajectory too', async () => {
   const one = await trajectory(1);
-  const three = await trajectory(3, spec, ADAM, false);
+  const three = await trajectory(3, spec, ADAM, 'rowSplit');
   for (let i = 0; i < 20; i++) assert.ok(Math.abs(one.losses[i] - three.losses[i]) < 1e-4, `step ${i}: ${one.losses[i]} vs ${three.losses[i]}`);
   let d = 0;
   for (let i = 0; i < one.weights.length; i++) d = Math.max(d, Math.abs(one.weights[i] - three.weights[i]));
@@ -140,8 +150,8 @@ test('a fixed seed and thread count is bit-reproducible (with dropout)', async (
   const b = await trajectory(2, withDropout);
   assert.deepEqual(a.losses, b.losses);
   assert.deepEqual(a.weights, b.weights);
-  const c = await trajectory(3, spec, ADAM, false);
-  const d = await trajectory(3, spec, ADAM, false);
+  const c = await trajectory(3, spec, ADAM, 'rowSplit');
+  const d = await trajectory(3, spec, ADAM, 'rowSplit');
   assert.deepEqual(c.weights, d.weights);
 });
 
@@ -187,12 +197,12 @@ test('an error in a helper thread surfaces as a ParallelTrainingError from fit',
   }
 });
 
-for (const deferred of [true, false]) {
-  test(`${deferred ? 'deferred' : 'row-split'} protocol: an error in a helper during the optimizer update surfaces from the next batch, which is not applied`, async () => {
+for (const protocol of ['deferred', 'rowSplit'] as const) {
+  test(`${protocol} protocol: an error in a helper during the optimizer update surfaces from the next batch, which is not applied`, async () => {
     const m = model();
     // Commands: compute, step (batch 1: fails), compute (batch 2: waits for the update first).
-    const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { atCommand: 2, kind: 'throw' }, deferred });
-    assert.equal(t.deferred, deferred);
+    const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { atCommand: 2, kind: 'throw' }, protocol });
+    assert.equal(t.protocol, protocol);
     try {
       await assert.rejects(
         m.fit({ data: x, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t }),

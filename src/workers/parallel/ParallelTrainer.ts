@@ -57,7 +57,7 @@ import {
   BATCH, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, PEND, PROGRESS, PSTART, START, STATUS, STEP, WEIGHTS, XPTR,
   commandSlot, controlInts, helperBase, waitChange, waitUpdated,
 } from './controlBlock.ts';
-import type { DeferredInit, HelperFault, HelperInit, HelperMessage } from './messages.ts';
+import type { DeferredInit, HelperFault, HelperInit, HelperMessage, ParallelProtocol } from './messages.ts';
 import { ParallelTrainingError } from './ParallelTrainingError.ts';
 import { leadRows, partBounds, reduceRange, rowBounds } from './ranges.ts';
 import { SpeedSplit } from './speedSplit.ts';
@@ -70,11 +70,12 @@ export interface ParallelTrainerOptions {
   /** Split the optimizer update over the threads when it can be (default true). */
   splitStep?: boolean;
   /**
-   * Use the deferred protocol when the model allows it (default true): rows split by
-   * measured speed for the forward and backward, then output units for the weight
-   * gradients and the update (see the README). False: always the row-split protocol.
+   * 'rowSplit' (the default): the fastest measured, reproducible for a fixed seed and thread
+   * count. 'deferred': the 1-thread weights, losses and metrics bit for bit on any thread
+   * count, where the model allows it (else the row split runs; `protocol` on the trainer says
+   * which). See the README.
    */
-  deferred?: boolean;
+  protocol?: ParallelProtocol;
   /** For tests: a fault helper 1 injects (HelperFault: throw or exit at its n-th command, or plain kernels). */
   fault?: HelperFault;
 }
@@ -87,8 +88,8 @@ export class ParallelTrainer implements GradientStrategy {
   readonly lastOutput: Float32Array;
   /** True when the optimizer update is split over the threads (else the calling thread steps). */
   readonly splitStep: boolean;
-  /** True when the deferred protocol runs (see ParallelTrainerOptions.deferred). */
-  readonly deferred: boolean;
+  /** The protocol that runs (see ParallelTrainerOptions.protocol). */
+  readonly protocol: ParallelProtocol;
   /** 2 in the deferred protocol: the helpers' weight gradients still read the last batch while fit gathers the next (GradientStrategy.inputBuffers). */
   readonly inputBuffers: number;
   /** Deferred protocol: the stage (per layer dz and inputs of the whole batch), row losses, unit bounds, phase times. */
@@ -139,7 +140,7 @@ export class ParallelTrainer implements GradientStrategy {
     private readonly outSize: number,
     threads: number,
     splitStep: boolean,
-    deferredWanted: boolean,
+    wanted: ParallelProtocol,
   ) {
     this.threads = threads;
     this.splitStep = splitStep;
@@ -163,15 +164,16 @@ export class ParallelTrainer implements GradientStrategy {
     // The deferred protocol needs the batch and the stage in the shared wasm memory, and an
     // optimizer updating ranges; its helpers write the model's own gradients.
     const layout = model.deferredLayout;
-    this.deferred = deferredWanted && splitStep && this.inWasm && layout !== null;
-    this.inputBuffers = this.deferred ? 2 : 1;
+    const deferred = wanted === 'deferred' && splitStep && this.inWasm && layout !== null;
+    this.protocol = deferred ? 'deferred' : 'rowSplit';
+    this.inputBuffers = deferred ? 2 : 1;
     this.grads = [model.storage.grads];
-    if (!this.deferred) for (let h = 1; h < threads; h++) this.grads.push(this.allocate(model.paramCount));
+    if (!deferred) for (let h = 1; h < threads; h++) this.grads.push(this.allocate(model.paramCount));
     this.speed = new SpeedSplit(threads);
     this.rows = new Int32Array(threads + 1);
     this.times = new Float64Array(new SharedArrayBuffer(threads * 2 * 8));
     this.unitBounds = new Int32Array(new SharedArrayBuffer(Math.max(1, (layout?.length ?? 0) * (threads + 1)) * 4));
-    if (this.deferred && layout) {
+    if (deferred && layout) {
       const dz: (Float32Array | null)[] = model.layers.map(() => null);
       const xs: (Float32Array | null)[] = model.layers.map(() => null);
       for (const l of layout) {
@@ -206,7 +208,7 @@ export class ParallelTrainer implements GradientStrategy {
       !(optimizer as { clipnorm?: number }).clipnorm && !(optimizer as { globalClipnorm?: number }).globalClipnorm;
     const xSize = model.inputShape.reduce((a, b) => a * b, 1);
     const ySize = model.lossHead.labelSize(model.outputSize, model.outputCols);
-    const t = new ParallelTrainer(model, batchSize, xSize, ySize, model.outputSize, threads, split, options.deferred ?? true);
+    const t = new ParallelTrainer(model, batchSize, xSize, ySize, model.outputSize, threads, split, options.protocol ?? 'rowSplit');
     await t.start(options.fault);
     return t;
   }
@@ -417,7 +419,12 @@ export class ParallelTrainer implements GradientStrategy {
     // batch's gather into its other input buffer) and wait for them before anything reads the
     // weights (the next forward first of all).
     this.pendingStep = gen;
-    this.model.setPendingUpdate(() => this.settle());
+    this.model.setPendingUpdate(() => {
+      // Something outside the trainer waits for the weights (fit ended, a callback reads
+      // them): the time until the next batch is not this step's, and must not move the split.
+      this.stepStart = 0;
+      this.settle();
+    });
   }
 
   /** Deferred protocol: after the helpers' units of the last step, splits the next step's units by what each thread took (the main thread's time includes fit's work in between). */
@@ -425,6 +432,7 @@ export class ParallelTrainer implements GradientStrategy {
     if (this.pendingStep === null) return;
     const main = performance.now() - this.stepStart;
     this.settle();
+    if (this.stepStart === 0) return;
     this.speed.record('units', 0, this.speed.unitShare(0), main);
     for (let h = 1; h < this.threads; h++) this.speed.record('units', h, this.speed.unitShare(h), this.times[h * 2 + 1]);
   }

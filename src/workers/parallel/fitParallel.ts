@@ -5,17 +5,18 @@
  */
 import type { DataInput, FitOptions, History, Sequential } from '../../engine/index.ts';
 import { ParallelTrainer } from './ParallelTrainer.ts';
+import type { ParallelProtocol } from './messages.ts';
 
 export interface ParallelFitOptions extends Omit<FitOptions, 'gradients'> {
   threads?: number;
-  /** ParallelTrainerOptions.deferred (default true). */
-  deferred?: boolean;
+  /** ParallelTrainerOptions.protocol (default 'rowSplit'). */
+  protocol?: ParallelProtocol;
 }
 
 export async function fitParallel(model: Sequential, x: DataInput, y: DataInput, options: ParallelFitOptions = {}): Promise<History> {
-  const { threads = 1, deferred, ...fit } = options;
+  const { threads = 1, protocol, ...fit } = options;
   if (threads === 1) return model.fit(x, y, fit);
-  const trainer = await ParallelTrainer.create(model, { threads, batchSize: fit.batchSize ?? 32, ...(deferred === undefined ? {} : { deferred }) });
+  const trainer = await ParallelTrainer.create(model, { threads, batchSize: fit.batchSize ?? 32, ...(protocol === undefined ? {} : { protocol }) });
   try {
     return await model.fit(x, y, { ...fit, gradients: trainer });
   } finally {

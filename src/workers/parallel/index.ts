@@ -3,3 +3,4 @@ export type { ParallelTrainerOptions } from './ParallelTrainer.ts';
 export { ParallelTrainingError } from './ParallelTrainingError.ts';
 export { fitParallel } from './fitParallel.ts';
 export type { ParallelFitOptions } from './fitParallel.ts';
+export type { ParallelProtocol } from './messages.ts';

@@ -68,5 +68,8 @@ export interface DeferredInit {
  */
 export type HelperFault = { atCommand: number; kind: 'throw' | 'exit' } | { kind: 'plainKernels' } | { kind: 'slow'; ms: number };
 
+/** How the threads share a batch (ParallelTrainer's README). */
+export type ParallelProtocol = 'deferred' | 'rowSplit';
+
 /** `relaxed`: whether the helper's kernels over the shared memory use relaxed SIMD (null: no shared memory). */
 export type HelperMessage = { type: 'ready'; relaxed: boolean | null } | { type: 'failed'; message: string };

@@ -74,7 +74,9 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
     };
 
     // threads > 1: the batch gradients and the update are split over helper threads (src/workers/parallel).
-    const parallel = (t.threads ?? 1) > 1 ? await ParallelTrainer.create(model, { threads: t.threads ?? 1, batchSize: t.batchSize }) : null;
+    const parallel = (t.threads ?? 1) > 1
+      ? await ParallelTrainer.create(model, { threads: t.threads ?? 1, batchSize: t.batchSize, protocol: t.exactAcrossThreads ? 'deferred' : 'rowSplit' })
+      : null;
     let history;
     try {
       history = await model.fit(x, y, {
