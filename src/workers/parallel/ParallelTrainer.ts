@@ -1,10 +1,12 @@
 /**
  * Data-parallel training over threads, for one model: `threads - 1` helper threads each
- * hold a replica attached to the model's SharedArrayBuffer weights. Two protocols:
+ * hold a replica attached to the model's SharedArrayBuffer weights. Two protocols: the row
+ * split (the default: the fastest measured) and deferred weight gradients (`protocol:
+ * 'deferred'`: the 1-thread result bit for bit on any thread count).
  *
- * Deferred weight gradients (the default when the model allows it: dense layers and
- * row-by-row layers without parameters, an optimizer that updates ranges, the default
- * kernels; engine/model/deferredGradients.ts). Per batch:
+ * Deferred weight gradients (where the model allows it: dense layers and row-by-row layers
+ * without parameters, an optimizer that updates ranges, the default kernels;
+ * engine/model/deferredGradients.ts). Per batch:
  *   A. `computeGradients`: the rows are split by each thread's measured speed (SpeedSplit);
  *      every thread runs the forward and the backward to the inputs on its rows and leaves
  *      each layer's dz and inputs, and each row's loss term, in batch-wide shared arrays.
@@ -17,8 +19,8 @@
  *   Every split gives the same floats: the weights, losses and metrics are those of one
  *   thread, bit for bit, for any thread count.
  *
- * Row split (models with dropout or layers without `backwardInputs`: conv, recurrent; or
- * `deferred: false`). Each helper replica has its own gradient array. Per batch:
+ * Row split (the default, and every model the deferred protocol cannot run: dropout, conv,
+ * recurrent). Each helper replica has its own gradient array. Per batch:
  *   1. `computeGradients`: the batch is split into `threads` contiguous slices, fixed by the
  *      batch size and thread count; the helpers read their rows where fit gathered them (the
  *      shared wasm memory) or from a shared batch buffer they are copied to;
