@@ -11,6 +11,8 @@ import {
   normalizeOptimizerConfig,
   resolveMetric,
   summarizeSpec,
+  plainKernels,
+  Sequential,
   EarlyStopping,
   Augmenter,
   parseAugmentConfig,
@@ -47,6 +49,28 @@ export function engine<T>(prefix: string, f: () => T): T {
   }
 }
 
+/** Layers the deferred protocol (exactAcrossThreads) trains: dense, and row-by-row layers without parameters between them. */
+const EXACT_LAYERS = new Set(['dense', 'flatten', 'reshape', 'activation', 'rescaling']);
+
+/**
+ * training.exactAcrossThreads runs the deferred protocol (src/workers/parallel), which needs a
+ * model whose weight gradients can be deferred (the engine's own test, on the built model)
+ * and an optimizer that updates any range of the parameters (no clip-by-norm). Anything else
+ * would silently train as without it, so it is refused.
+ */
+function refuseInexact(spec: unknown, summary: SpecSummary, optimizer: Record<string, unknown>): void {
+  const refuse = (why: string): never => {
+    throw new AppError('invalid_spec', `training.exactAcrossThreads: ${why}; without exactAcrossThreads the same seed and thread count still give the same weights`);
+  };
+  for (const k of ['clipnorm', 'globalClipnorm']) {
+    if (optimizer[k] !== undefined) refuse(`the optimizer's ${k} scales the whole gradient at once, so its update cannot be split between threads`);
+  }
+  if (Sequential.fromSpec(spec, { seed: 0, kernels: plainKernels }).deferredLayout === null) {
+    const layer = summary.layers.find((l) => !EXACT_LAYERS.has(l.type));
+    refuse(`${layer ? `layers[${layer.index}] ${layer.type}: ` : ''}only dense layers, with flatten, reshape, activation or rescaling layers between them, train to the 1-thread weights on any thread count`);
+  }
+}
+
 export function effectiveLimits(defaults: Limits, tenantLimits: unknown): Limits {
   const out = { ...defaults };
   if (tenantLimits && typeof tenantLimits === 'object') {
@@ -77,6 +101,8 @@ export function admitJob(spec: unknown, config: TrainingConfig & { loss: string 
     const bn = summary.layers.find((l) => l.type === 'batchNormalization');
     throw new AppError('invalid_spec', `training.threads: ${training.threads} threads cannot train a model with non-trainable statistics${bn ? ` (layers[${bn.index}] batchNormalization)` : ''}; each thread would normalise its own slice of the batch. Use threads 1`);
   }
+
+  if (training.exactAcrossThreads) refuseInexact(spec, summary, engine('training', () => normalizeOptimizerConfig(training.optimizer, 'optimizer')));
 
   // The data set's samples must be the model's input.
   const input = summary.inputShape;

@@ -84,6 +84,7 @@ test('what a gan job cannot run is refused with 422 before it is queued, naming 
     ['classWeight', withTraining({ classWeight: { 0: 2 } }), 422, /^training\.classWeight: /],
     ['augment', withTraining({ augment: { flipHorizontal: true } }), 422, /^training\.augment: /],
     ['threads', withTraining({ threads: 2 }), 422, /^training\.threads: /],
+    ['exactAcrossThreads', withTraining({ exactAcrossThreads: true }), 422, /^training\.exactAcrossThreads: /],
     ['shuffle false', withTraining({ shuffle: false }), 422, /^training\.shuffle: /],
     ['bestMetric', withTraining({ checkpoints: { bestMetric: 'val_loss' } }), 422, /^training\.checkpoints\.bestMetric: "val_loss" is not a GAN metric/],
     ['mode without bestMetric', withTraining({ checkpoints: { mode: 'max' } }), 422, /^training\.checkpoints\.mode: only with checkpoints\.bestMetric/],

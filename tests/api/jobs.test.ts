@@ -89,6 +89,7 @@ test('training.threads 2 with exactAcrossThreads gives the 1-thread job\'s weigh
   };
   const a = await weightsOf(one);
   const job = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${exact}`, headers: t.auth })).json();
+  assert.equal(job.training.threads, 2);
   assert.equal(job.training.exactAcrossThreads, true);
   assert.deepEqual(await weightsOf(exact), a);
 });
@@ -133,6 +134,8 @@ test('what cannot run is refused with 422 before it is queued, naming the reason
     ['unknown field', { datasetId, model: mlpSpec(), training: { ...training, epochz: 3 } }, 400, /additional properties|epochz/],
     ['augment on non-images', { datasetId, model: mlpSpec(), training: { ...training, augment: { flipHorizontal: true } } }, 422, /training\.augment: needs image inputs/],
     ['bad augment field', { datasetId, model: mlpSpec(), training: { ...training, augment: { spin: 3 } } }, 422, /training\.augment/],
+    ['exactAcrossThreads with dropout', { datasetId, model: { inputShape: [8], layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 3, activation: 'softmax' }] }, training: { ...training, threads: 2, exactAcrossThreads: true } }, 422, /training\.exactAcrossThreads: layers\[1\] dropout: only dense layers/],
+    ['exactAcrossThreads with clipnorm', { datasetId, model: mlpSpec(), training: { ...training, optimizer: { type: 'adam', learningRate: 0.01, clipnorm: 1 }, threads: 2, exactAcrossThreads: true } }, 422, /training\.exactAcrossThreads: the optimizer's clipnorm/],
     ['threads with batch norm', { datasetId, model: { inputShape: [8], layers: [{ type: 'batchNormalization' }, { type: 'dense', units: 3, activation: 'softmax' }] }, training: { ...training, threads: 2 } }, 422, /training\.threads: 2 threads cannot train .*layers\[0\] batchNormalization/],
     ['epochs missing', { datasetId, model: mlpSpec(), training: { loss: 'mse' } }, 400, /epochs/],
   ];

@@ -83,14 +83,16 @@ test('threads: 2 with dropout (the row-split protocol) trains close to 1 thread,
   assert.ok(d > 0 && d < 0.5, `largest difference ${d}`);
 });
 
-test('threads: 2 resumed from an epoch checkpoint ends with the same weights as an uninterrupted run', async () => {
-  const messages: TrainMessage[] = [];
-  const whole = weights(await run(2, mlpSpec(), null, messages));
-  const first = messages.find((m) => m.type === 'checkpoint' && m.epoch === 0);
-  assert.ok(first && first.type === 'checkpoint');
-  const resumed = weights(await run(2, mlpSpec(), first.bytes));
-  assert.deepEqual(resumed, whole);
-});
+for (const exact of [false, true]) {
+  test(`threads: 2${exact ? ' with exactAcrossThreads' : ''} resumed from an epoch checkpoint ends with the same weights as an uninterrupted run`, async () => {
+    const messages: TrainMessage[] = [];
+    const whole = weights(await run(2, mlpSpec(), null, messages, exact));
+    const first = messages.find((m) => m.type === 'checkpoint' && m.epoch === 0);
+    assert.ok(first && first.type === 'checkpoint');
+    const resumed = weights(await run(2, mlpSpec(), first.bytes, [], exact));
+    assert.deepEqual(resumed, whole);
+  });
+}
 
 test('threads: 2 with batchNormalization fails the job with parallel_training', async () => {
   const spec = { inputShape: [8], layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'batchNormalization' }, { type: 'dense', units: 3, activation: 'softmax' }] };

@@ -29,7 +29,7 @@ function model(s: unknown = spec, optimizer: unknown = ADAM): Sequential {
 }
 
 /** Per-step losses of one epoch of 20 steps (batch 32). */
-async function trajectory(threads: number, s: unknown = spec, optimizer: unknown = ADAM, protocol: ParallelProtocol = 'deferred'): Promise<{ losses: number[]; weights: Float32Array; accuracy: number }> {
+async function trajectory(threads: number, s: unknown = spec, optimizer: unknown = ADAM, protocol: ParallelProtocol = 'rowSplit'): Promise<{ losses: number[]; weights: Float32Array; accuracy: number }> {
   const m = model(s, optimizer);
   const losses: number[] = [];
   let last = 0;
@@ -62,7 +62,7 @@ test('the row split is the default; a dense model with Adam takes the deferred p
 test('deferred protocol: 2 and 3 threads give exactly the 1-thread losses, weights and metrics', async () => {
   const one = await trajectory(1);
   for (const threads of [2, 3]) {
-    const many = await trajectory(threads);
+    const many = await trajectory(threads, spec, ADAM, 'deferred');
     assert.deepEqual(many.losses, one.losses, `${threads} threads: the losses`);
     assert.deepEqual(many.weights, one.weights, `${threads} threads: the weights`);
     assert.equal(many.accuracy, one.accuracy);
@@ -103,7 +103,7 @@ test('deferred protocol: a slower helper gets fewer rows, and the results stay t
   const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { kind: 'slow', ms: 2 }, protocol: 'deferred' });
   try {
     await m.fit({ data: x, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t, shuffle: true });
-    const [, helperStart, end] = t.rowSplit;
+    const [, helperStart, end] = t.rowBounds;
     assert.equal(end, 32);
     assert.ok(helperStart >= 24, `the main thread takes most rows (${helperStart} of 32)`);
   } finally {
@@ -155,47 +155,53 @@ test('a fixed seed and thread count is bit-reproducible (with dropout)', async (
   assert.deepEqual(c.weights, d.weights);
 });
 
-test('a batch smaller than the thread count and a short last batch work', async () => {
-  const m = model();
-  const t = await ParallelTrainer.create(m, { threads: 3, batchSize: 7 });
-  try {
-    const h = await m.fit({ data: x.subarray(0, 9 * 20), shape: [9, 20] }, { data: y.subarray(0, 9), shape: [9] }, { batchSize: 7, gradients: t });
-    assert.ok(Number.isFinite(h.history.loss[0]));
-    const l = m.trainStep(x, y, 2, null, 0, t);
-    assert.ok(Number.isFinite(l));
-    assert.throws(() => t.computeGradients(x, y, 8, null), ParallelTrainingError);
-  } finally {
-    await t.close();
-  }
-});
+for (const protocol of ['deferred', 'rowSplit'] as const) {
+  test(`${protocol} protocol: a batch smaller than the thread count and a short last batch work`, async () => {
+    const m = model();
+    const t = await ParallelTrainer.create(m, { threads: 3, batchSize: 7, protocol });
+    assert.equal(t.protocol, protocol);
+    try {
+      const h = await m.fit({ data: x.subarray(0, 9 * 20), shape: [9, 20] }, { data: y.subarray(0, 9), shape: [9] }, { batchSize: 7, gradients: t });
+      assert.ok(Number.isFinite(h.history.loss[0]));
+      // A caller driving trainStep itself (the deferred protocol: alternating input buffers, here arrays outside the shared memory).
+      const l = m.trainStep(x, y, 2, null, 0, t);
+      assert.ok(Number.isFinite(l));
+      assert.throws(() => t.computeGradients(x, y, 8, null), ParallelTrainingError);
+    } finally {
+      await t.close();
+    }
+  });
 
-test('close() ends every helper thread; a closed trainer refuses work', async () => {
-  const m = model();
-  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32 });
-  assert.equal(t.splitStep, true);
-  const workers = (t as unknown as { workers: { threadId: number }[] }).workers;
-  assert.equal(workers.length, 1);
-  const w = workers[0];
-  await t.close();
-  assert.equal(w.threadId, -1, 'the helper has exited');
-  assert.throws(() => t.computeGradients(x, y, 32, null), /closed/);
-  await t.close();
-});
-
-test('an error in a helper thread surfaces as a ParallelTrainingError from fit', async () => {
-  const m = model();
-  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { atCommand: 3, kind: 'throw' } });
-  try {
-    await assert.rejects(
-      m.fit({ data: x, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t }),
-      (e: unknown) => e instanceof ParallelTrainingError && /helper thread 1: Error: helper 1: injected failure at command 3/.test(e.message),
-    );
-    // Commands: compute, step (batch 1), compute (batch 2: fails, not applied).
-    assert.equal(m.progress.step, 1, 'the failing step is not applied');
-  } finally {
+  test(`${protocol} protocol: close() ends every helper thread; a closed trainer refuses work`, async () => {
+    const m = model();
+    const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, protocol });
+    assert.equal(t.splitStep, true);
+    assert.equal(t.protocol, protocol);
+    await m.fit({ data: x.subarray(0, 64 * 20), shape: [64, 20] }, { data: y.subarray(0, 64), shape: [64] }, { batchSize: 32, gradients: t });
+    const workers = (t as unknown as { workers: { threadId: number }[] }).workers;
+    assert.equal(workers.length, 1);
+    const w = workers[0];
     await t.close();
-  }
-});
+    assert.equal(w.threadId, -1, 'the helper has exited');
+    assert.throws(() => t.computeGradients(x, y, 32, null), /closed/);
+    await t.close();
+  });
+
+  test(`${protocol} protocol: an error in a helper thread surfaces as a ParallelTrainingError from fit`, async () => {
+    const m = model();
+    const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { atCommand: 3, kind: 'throw' }, protocol });
+    try {
+      await assert.rejects(
+        m.fit({ data: x, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t }),
+        (e: unknown) => e instanceof ParallelTrainingError && /helper thread 1: Error: helper 1: injected failure at command 3/.test(e.message),
+      );
+      // Commands: compute, step (batch 1), compute (batch 2: fails, not applied).
+      assert.equal(m.progress.step, 1, 'the failing step is not applied');
+    } finally {
+      await t.close();
+    }
+  });
+}
 
 for (const protocol of ['deferred', 'rowSplit'] as const) {
   test(`${protocol} protocol: an error in a helper during the optimizer update surfaces from the next batch, which is not applied`, async () => {
@@ -216,19 +222,21 @@ for (const protocol of ['deferred', 'rowSplit'] as const) {
   });
 }
 
-test('a helper thread that dies (process.exit) wakes the main thread with a ParallelTrainingError', async () => {
-  const m = model();
-  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { atCommand: 4, kind: 'exit' } });
-  try {
-    await assert.rejects(
-      m.fit({ data: x, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t }),
-      (e: unknown) => e instanceof ParallelTrainingError && /helper 1 exited unexpectedly/.test(e.message),
-    );
-    assert.throws(() => t.computeGradients(x, y, 32, null), /helper/);
-  } finally {
-    await t.close();
-  }
-});
+for (const protocol of ['deferred', 'rowSplit'] as const) {
+  test(`${protocol} protocol: a helper thread that dies (process.exit) wakes the main thread with a ParallelTrainingError`, async () => {
+    const m = model();
+    const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { atCommand: 4, kind: 'exit' }, protocol });
+    try {
+      await assert.rejects(
+        m.fit({ data: x, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t }),
+        (e: unknown) => e instanceof ParallelTrainingError && /helper 1 exited unexpectedly/.test(e.message),
+      );
+      assert.throws(() => t.computeGradients(x, y, 32, null), /helper/);
+    } finally {
+      await t.close();
+    }
+  });
+}
 
 test('models with batchNormalization are refused for more than one thread', async () => {
   const bn = { ...spec, layers: [spec.layers[0], { type: 'batchNormalization' }, spec.layers[1]] };

@@ -132,7 +132,8 @@ function classHead(name: LossName, sparse: boolean, fromLogits: boolean): LossHe
             for (let j = 0; j < cols; j++) if (out[o + j] > m) m = out[o + j];
             let se = 0;
             if (grad) {
-              // Each exp once: kept in grad until it becomes the gradient (softmax = e / se).
+              // Each exp once: kept in grad (rounded to float32 there) until it becomes the
+              // gradient, softmax = e / se; the loss uses se, summed from the unrounded values.
               for (let j = 0; j < cols; j++) {
                 const e = Math.exp(out[o + j] - m);
                 grad[o + j] = e;

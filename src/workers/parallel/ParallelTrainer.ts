@@ -260,7 +260,7 @@ export class ParallelTrainer implements GradientStrategy {
   }
 
   /** Deferred protocol: each thread's first row of the last batch, and the batch size (threads + 1 bounds). */
-  get rowSplit(): readonly number[] {
+  get rowBounds(): readonly number[] {
     return Array.from(this.rows);
   }
 
@@ -421,12 +421,7 @@ export class ParallelTrainer implements GradientStrategy {
     // batch's gather into its other input buffer) and wait for them before anything reads the
     // weights (the next forward first of all).
     this.pendingStep = gen;
-    this.model.setPendingUpdate(() => {
-      // Something outside the trainer waits for the weights (fit ended, a callback reads
-      // them): the time until the next batch is not this step's, and must not move the split.
-      this.stepStart = 0;
-      this.settle();
-    });
+    this.model.setPendingUpdate(() => this.settle());
   }
 
   /** Deferred protocol: after the helpers' units of the last step, splits the next step's units by what each thread took (the main thread's time includes fit's work in between). */
@@ -434,7 +429,6 @@ export class ParallelTrainer implements GradientStrategy {
     if (this.pendingStep === null) return;
     const main = performance.now() - this.stepStart;
     this.settle();
-    if (this.stepStart === 0) return;
     this.speed.record('units', 0, this.speed.unitShare(0), main);
     for (let h = 1; h < this.threads; h++) this.speed.record('units', h, this.speed.unitShare(h), this.times[h * 2 + 1]);
   }

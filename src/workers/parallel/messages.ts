@@ -39,7 +39,7 @@ export interface HelperInit {
   /** With `memory`: whether the main thread's kernels use relaxed SIMD (the helper's must match, for the same rounding). */
   relaxed?: boolean;
   /**
-   * The deferred protocol (ParallelTrainer `deferred`): per model layer, the whole batch's dz
+   * The deferred protocol (ParallelTrainer `protocol: 'deferred'`): per model layer, the whole batch's dz
    * and layer inputs (null where the layer has no parameters, or reads the model's input),
    * every row's loss term, each layer's unit bounds per thread, and each thread's phase times.
    * The helper's replica then writes the model's own gradients (`grads[0]`), its units only.
