@@ -222,6 +222,23 @@ for (const protocol of ['deferred', 'rowSplit'] as const) {
   });
 }
 
+test('deferred protocol: an update that fails on the calling thread fails the step, and the trainer refuses more work', async () => {
+  const m = model();
+  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, protocol: 'deferred' });
+  try {
+    m.trainStep(x.subarray(0, 32 * 20), y.subarray(0, 32), 32, null, 0, t);
+    const optimizer = m.optimizer as NonNullable<typeof m.optimizer>;
+    optimizer.updateRange = () => {
+      throw new Error('injected update failure');
+    };
+    assert.throws(() => m.trainStep(x.subarray(32 * 20, 64 * 20), y.subarray(32, 64), 32, null, 0, t), /injected update failure/);
+    assert.equal(m.progress.step, 1, 'the failing step is not counted');
+    assert.throws(() => t.computeGradients(x, y, 32, null), /the optimizer update failed on the calling thread: injected update failure/);
+  } finally {
+    await t.close();
+  }
+});
+
 for (const protocol of ['deferred', 'rowSplit'] as const) {
   test(`${protocol} protocol: a helper thread that dies (process.exit) wakes the main thread with a ParallelTrainingError`, async () => {
     const m = model();

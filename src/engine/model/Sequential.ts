@@ -319,17 +319,9 @@ export class Sequential {
     const input = fused ? (last.logits as Float32Array) : out;
     const outSize = this.outputSize;
     const g = this.lossGrad.get(batch * outSize);
-    let sum: number;
-    if (deferred) {
-      // Each row's gradient as the whole batch gives it (divided by `total`, not rescaled).
-      sum = lossHead.compute(input, y, batch, outSize, this.outputCols, weights, g, total, deferred.rowLosses.subarray(deferred.row0, deferred.row0 + batch));
-    } else {
-      sum = lossHead.compute(input, y, batch, outSize, this.outputCols, weights, g);
-      if (total !== batch) {
-        const k = batch / total;
-        for (let i = 0, n = batch * outSize; i < n; i++) g[i] *= k;
-      }
-    }
+    // Each row's gradient as the whole batch gives it: divided by `total`, whatever the slice.
+    const rowLosses = deferred?.rowLosses.subarray(deferred.row0, deferred.row0 + batch);
+    const sum = lossHead.compute(input, y, batch, outSize, this.outputCols, weights, g, total, rowLosses);
     let loss = sum / total;
     if (slice?.regularize ?? true) loss += this.regularizationPenalty(!deferred);
     if (Number.isFinite(loss)) {
