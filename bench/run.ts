@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { torchGemmGflops } from './torch.ts';
 import { relaxedSimdSetting } from '../src/shared/config.ts';
 
-const ALL = ['mlp', 'tfjs', 'cnn', 'lstm', 'gemm', 'threads', 'memory', 'realdata'];
+const ALL = ['mlp', 'tfjs', 'cnn', 'lstm', 'gemm', 'threads', 'job', 'memory', 'realdata'];
 const args = process.argv.slice(2);
 // Names come first; everything from the first flag on goes to the scripts (`--steps 200` and `--steps=200` alike).
 const firstFlag = args.findIndex((a) => a.startsWith('-'));

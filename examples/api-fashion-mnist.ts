@@ -191,6 +191,16 @@ const last = losses[losses.length - 1];
 const bs = job.training.batchSize;
 const metricRate = ((last.step - first.step) * bs) / seconds(first.time, last.time);
 const trainSamples = last.step * bs; // the last step of each epoch may be short; close enough
+// Within each epoch (its first to its last step point): training alone, as `npm run bench` measures
+// it, without the validation pass and the checkpoint between epochs.
+const epochRates: number[] = [];
+for (let e = first.epoch; e <= last.epoch; e++) {
+  const pts = losses.filter((p) => p.epoch === e);
+  if (pts.length < 2) continue;
+  const s = seconds(pts[0].time, pts[pts.length - 1].time);
+  if (s > 0) epochRates.push(((pts[pts.length - 1].step - pts[0].step) * bs) / s);
+}
+epochRates.sort((a, b) => a - b);
 const wallRate = runningAt ? trainSamples / seconds(runningAt, last.time) : NaN;
 
 console.log('');
@@ -201,6 +211,9 @@ console.log(`test accuracy                ${accuracy.toFixed(4)} (${correct}/${n
 console.log(`validation accuracy          ${String(job.latestMetrics.val_accuracy ?? 'n/a (validationSplit 0)')}`);
 console.log(`samples/s (progress)         ${job.progress?.samplesPerSecond ?? 'n/a'}`);
 console.log(`samples/s (loss timestamps)  ${metricRate.toFixed(0)} (steps ${first.step}..${last.step} × batch ${bs}, ${seconds(first.time, last.time).toFixed(1)} s)`);
+if (epochRates.length > 0) {
+  console.log(`samples/s (within epochs)    ${epochRates[epochRates.length >> 1].toFixed(0)} median of ${epochRates.length} epochs (${epochRates[0].toFixed(0)}-${epochRates[epochRates.length - 1].toFixed(0)}), training steps only, as npm run bench measures`);
+}
 console.log(`samples/s (running → last)   ${wallRate.toFixed(0)} (includes loading data and validation)`);
 console.log(`submit → running             ${runningAt ? seconds(queuedAt, runningAt).toFixed(3) : 'n/a'} s`);
 console.log(`running → first step         ${runningAt ? seconds(runningAt, first.time).toFixed(3) : 'n/a'} s`);

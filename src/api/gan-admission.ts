@@ -12,7 +12,7 @@ import { normalizeOptimizerConfig, summarizeSpec, type SpecSummary } from '../en
 import type { Dataset } from '../db/generated/client.ts';
 import { AppError } from '../shared/errors.ts';
 import type { Limits } from '../shared/config.ts';
-import type { TrainingConfig } from '../shared/training-config.ts';
+import { DEFAULT_CHECKPOINT_INTERVAL_S, type TrainingConfig } from '../shared/training-config.ts';
 import { DEFAULT_GAN_OPTIMIZER, GAN_SERIES, type GanSpec, type ResolvedGanTraining } from '../shared/gan-config.ts';
 import type { GanConfig } from './schemas/jobs.ts';
 import { engine, fmt, size } from './job-admission.ts';
@@ -110,7 +110,10 @@ export function admitGanJob(gan: GanConfig, config: TrainingConfig, dataset: Dat
     throw new AppError('limit_exceeded', `${epochs} epochs x ${dataset.sampleCount} samples of GAN training = ${flops.toExponential(2)} FLOPs is over this tenant's compute budget of ${limits.maxTrainingFlops.toExponential(2)}`);
   }
 
-  const checkpoints: ResolvedGanTraining['checkpoints'] = { keepLast: config.checkpoints?.keepLast ?? 3 };
+  const checkpoints: ResolvedGanTraining['checkpoints'] = {
+    keepLast: config.checkpoints?.keepLast ?? 3,
+    minIntervalSeconds: config.checkpoints?.minIntervalSeconds ?? DEFAULT_CHECKPOINT_INTERVAL_S,
+  };
   if (config.checkpoints?.bestMetric !== undefined) {
     const mode = config.checkpoints.mode ?? 'auto';
     checkpoints.bestMetric = config.checkpoints.bestMetric;

@@ -30,7 +30,7 @@ export interface ResolvedGanTraining {
   /** Always true: every step draws its real batches from a fresh shuffle. */
   shuffle: true;
   seed: number;
-  checkpoints: { keepLast: number; bestMetric?: string; mode?: 'min' | 'max' };
+  checkpoints: { keepLast: number; bestMetric?: string; mode?: 'min' | 'max'; minIntervalSeconds?: number };
   maxAttempts: number;
   gan: ResolvedGanOptions;
 }

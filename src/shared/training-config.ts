@@ -20,11 +20,22 @@ export const EarlyStoppingSchema = Type.Object(
   { additionalProperties: false, description: 'Keras EarlyStopping.' },
 );
 
+/** The default least time between two epoch checkpoints (`checkpoints.minIntervalSeconds`). */
+export const DEFAULT_CHECKPOINT_INTERVAL_S = 10;
+
 export const CheckpointPolicySchema = Type.Object(
   {
     keepLast: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 3, description: 'Epoch checkpoints to keep, newest first.' })),
     bestMetric: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Metric that picks the best checkpoint (default: the early-stopping monitor, else val_loss with validation, else loss).' })),
     mode: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('min'), Type.Literal('max')])),
+    minIntervalSeconds: Type.Optional(Type.Number({
+      minimum: 0,
+      maximum: 86_400,
+      default: DEFAULT_CHECKPOINT_INTERVAL_S,
+      description: 'An epoch checkpoint is taken only when at least this long has passed since the last one (or since training began); 0 takes one every epoch. ' +
+        'Short epochs then do not spend their time on checkpoints; a stop (cancel, shutdown) and the end of training always checkpoint. ' +
+        'The best checkpoint is chosen among those taken.',
+    })),
   },
   { additionalProperties: false },
 );
@@ -79,7 +90,8 @@ export interface ResolvedTrainingConfig {
   earlyStopping?: Static<typeof EarlyStoppingSchema>;
   augment?: Record<string, unknown>;
   seed: number;
-  checkpoints: { keepLast: number; bestMetric: string; mode: 'min' | 'max' };
+  /** `minIntervalSeconds` is absent in jobs stored before it existed: they take one every epoch. */
+  checkpoints: { keepLast: number; bestMetric: string; mode: 'min' | 'max'; minIntervalSeconds?: number };
   maxAttempts: number;
   /** Data-parallel threads; absent means 1. */
   threads?: number;
@@ -105,7 +117,7 @@ export function resolveTrainingConfig(c: TrainingConfig & { loss: string }, rand
     ...(c.earlyStopping ? { earlyStopping: c.earlyStopping } : {}),
     ...(c.augment ? { augment: c.augment } : {}),
     seed: c.seed ?? randomSeed(),
-    checkpoints: { keepLast: c.checkpoints?.keepLast ?? 3, bestMetric, mode },
+    checkpoints: { keepLast: c.checkpoints?.keepLast ?? 3, bestMetric, mode, minIntervalSeconds: c.checkpoints?.minIntervalSeconds ?? DEFAULT_CHECKPOINT_INTERVAL_S },
     maxAttempts: c.maxAttempts ?? 3,
     ...(c.threads !== undefined && c.threads > 1 ? { threads: c.threads, ...(c.exactAcrossThreads ? { exactAcrossThreads: true as const } : {}) } : {}),
   };

@@ -69,6 +69,11 @@ export class JobProgress {
 
   /** Messages are handled strictly in order; a failed write stops further writes and surfaces in `drain`. */
   handle(m: TrainMessage): void {
+    if (m.type === 'checkpoint' && m.keep) {
+      // A best epoch held back by the checkpoint interval: never coalesced away.
+      this.enqueue(() => this.commit(m));
+      return;
+    }
     if (m.type === 'checkpoint') {
       // Coalesce: when commits fall behind (short epochs, a slow database), only the newest
       // is written. Each one is committed at its own place in the chain, after the step
@@ -85,10 +90,14 @@ export class JobProgress {
   private async commitPending(target?: Extract<TrainMessage, { type: 'checkpoint' }>): Promise<void> {
     const m = this.pendingCheckpoint;
     if (!m || (target !== undefined && m !== target)) return;
+    this.pendingCheckpoint = undefined;
+    await this.commit(m);
+  }
+
+  private async commit(m: Extract<TrainMessage, { type: 'checkpoint' }>): Promise<void> {
     // Every metric point up to now (so up to the checkpoint's step) is written first: a run
     // resumed from this checkpoint never re-reports the steps before it.
     await this.flushPoints();
-    this.pendingCheckpoint = undefined;
     const info = await commitCheckpoint(this.o.prisma, this.o.jobId, this.o.lease, {
       attempt: this.o.attempt,
       epoch: m.epoch,

@@ -35,7 +35,7 @@ test('a gan job is stored with both specs, every default filled in, and a combin
   assert.equal(job.modelId, null);
   assert.deepEqual(job.spec, gan());
   assert.deepEqual(job.training, {
-    epochs: 2, batchSize: 16, shuffle: true, seed: 5, checkpoints: { keepLast: 3 }, maxAttempts: 3,
+    epochs: 2, batchSize: 16, shuffle: true, seed: 5, checkpoints: { keepLast: 3, minIntervalSeconds: 10 }, maxAttempts: 3,
     gan: {
       generatorOptimizer: { type: 'adam', learningRate: 0.0002, beta1: 0.5 },
       discriminatorOptimizer: { type: 'adam', learningRate: 0.0002, beta1: 0.5 },
@@ -65,7 +65,7 @@ test('a gan job is stored with both specs, every default filled in, and a combin
     training: { epochs: 1, checkpoints: { keepLast: 2, bestMetric: 'd_acc_fake' } },
   });
   assert.equal(vec.statusCode, 201, vec.body);
-  assert.deepEqual(vec.json().training.checkpoints, { keepLast: 2, bestMetric: 'd_acc_fake', mode: 'max' });
+  assert.deepEqual(vec.json().training.checkpoints, { keepLast: 2, minIntervalSeconds: 10, bestMetric: 'd_acc_fake', mode: 'max' });
   assert.deepEqual(vec.json().training.gan.dataRange, [-5, 5]);
 });
 

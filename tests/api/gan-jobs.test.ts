@@ -82,7 +82,7 @@ let done: JobJson | undefined;
 /** One finished GAN job (3 epochs, dSteps 2) shared by the tests that read its outputs. */
 async function finishedJob(): Promise<JobJson> {
   if (done) return done;
-  const r = await post('/v1/jobs', { type: 'gan', datasetId, gan: gan({ dSteps: 2 }), training: { epochs: 3, batchSize: 16, seed: 21 }, name: 'squares-gan' });
+  const r = await post('/v1/jobs', { type: 'gan', datasetId, gan: gan({ dSteps: 2 }), training: { epochs: 3, batchSize: 16, seed: 21, checkpoints: { minIntervalSeconds: 0 } }, name: 'squares-gan' });
   assert.equal(r.statusCode, 201, r.body);
   done = await waitFor(r.json().id, ['succeeded', 'failed', 'cancelled']);
   assert.equal(done.status, 'succeeded', JSON.stringify(done.failure));
@@ -261,7 +261,7 @@ test('gan routes refuse what does not apply, with stable codes', { timeout: 180_
 });
 
 test('a running gan job is cancelled with a stop checkpoint and its grid kept; before any checkpoint, samples are a 404 not_found', { timeout: 180_000 }, async () => {
-  const r = await post('/v1/jobs', { type: 'gan', datasetId, gan: gan(), training: { epochs: 100_000, batchSize: 16, seed: 2 } });
+  const r = await post('/v1/jobs', { type: 'gan', datasetId, gan: gan(), training: { epochs: 100_000, batchSize: 16, seed: 2, checkpoints: { minIntervalSeconds: 0 } } });
   assert.equal(r.statusCode, 201, r.body);
   const id = r.json().id;
   const early = await get(`/v1/jobs/${id}/samples.png`);

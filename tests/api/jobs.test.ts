@@ -45,6 +45,7 @@ test('a job is queued, trains on a worker, and succeeds with its record complete
   assert.equal(created.status, 'queued');
   assert.equal(created.training.seed, 7);
   assert.equal(created.training.checkpoints.bestMetric, 'val_loss');
+  assert.equal(created.training.checkpoints.minIntervalSeconds, 10, 'the default is stored with the job');
   assert.equal(created.estimate.params, 8 * 16 + 16 + 16 * 3 + 3);
 
   const done = await waitFor(created.id, ['succeeded', 'failed']);
@@ -138,6 +139,7 @@ test('what cannot run is refused with 422 before it is queued, naming the reason
     ['exactAcrossThreads with clipnorm', { datasetId, model: mlpSpec(), training: { ...training, optimizer: { type: 'adam', learningRate: 0.01, clipnorm: 1 }, threads: 2, exactAcrossThreads: true } }, 422, /training\.exactAcrossThreads: the optimizer's clipnorm/],
     ['threads with batch norm', { datasetId, model: { inputShape: [8], layers: [{ type: 'batchNormalization' }, { type: 'dense', units: 3, activation: 'softmax' }] }, training: { ...training, threads: 2 } }, 422, /training\.threads: 2 threads cannot train .*layers\[0\] batchNormalization/],
     ['epochs missing', { datasetId, model: mlpSpec(), training: { loss: 'mse' } }, 400, /epochs/],
+    ['negative checkpoint interval', { datasetId, model: mlpSpec(), training: { loss: 'mse', epochs: 1, checkpoints: { minIntervalSeconds: -1 } } }, 400, /checkpoints\/minIntervalSeconds/],
   ];
   for (const [what, payload, status, message] of cases) {
     const r = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: t.auth, payload });
@@ -170,7 +172,7 @@ test('list filters by status and pages with a cursor; another tenant sees nothin
 });
 
 test('a running job is cancelled within a few steps and keeps its checkpoints; a finished one answers 409', { timeout: 120_000 }, async () => {
-  const r = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: t.auth, payload: { datasetId, model: mlpSpec(), training: { ...training, epochs: 5000, validationSplit: 0 } } });
+  const r = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: t.auth, payload: { datasetId, model: mlpSpec(), training: { ...training, epochs: 5000, validationSplit: 0, checkpoints: { minIntervalSeconds: 0 } } } });
   const id = r.json().id;
   // Wait until it has trained past its first epoch checkpoint.
   const t0 = Date.now();

@@ -75,7 +75,7 @@ async function seriesSteps(id: string, series: string): Promise<number[]> {
 test('a GAN worker killed mid-job: the job resumes from its checkpoint and ends bit-identical to a straight run', { timeout: 600_000 }, async (t) => {
   // Embedded: the `all` process started in `before` is the one to kill; otherwise a worker beside the API.
   let w = s.embedded ? procs[0] : await startWorker();
-  const r = await api<Job>(s, 'POST', '/v1/jobs', { type: 'gan', datasetId, gan, training: { epochs: EPOCHS, batchSize: BATCH, seed: 13, checkpoints: { keepLast: 2 } } });
+  const r = await api<Job>(s, 'POST', '/v1/jobs', { type: 'gan', datasetId, gan, training: { epochs: EPOCHS, batchSize: BATCH, seed: 13, checkpoints: { keepLast: 2, minIntervalSeconds: 0 } } });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   const id = r.body.id;
   await poll('a committed epoch checkpoint', async () => ((await checkpoints(id)).some((c) => c.kind === 'epoch') ? true : undefined), 180_000);

@@ -22,7 +22,7 @@ const procs: RunningProcess[] = [];
 
 // Big enough that an epoch takes a noticeable moment, small enough for CI.
 const spec = { inputShape: [8], layers: [{ type: 'dense', units: 256, activation: 'relu' }, { type: 'dense', units: 256, activation: 'relu' }, { type: 'dense', units: 3, activation: 'softmax' }] };
-const training = (epochs: number, extra: Record<string, unknown> = {}) => ({ loss: 'sparseCategoricalCrossentropy', optimizer: { type: 'adam', learningRate: 0.001 }, epochs, batchSize: 8, seed: 11, checkpoints: { keepLast: 2 }, ...extra });
+const training = (epochs: number, extra: Record<string, unknown> = {}) => ({ loss: 'sparseCategoricalCrossentropy', optimizer: { type: 'adam', learningRate: 0.001 }, epochs, batchSize: 8, seed: 11, checkpoints: { keepLast: 2, minIntervalSeconds: 0 }, ...extra });
 
 /** `all` when embedded (one process holds the database), else a worker beside a long-lived API. */
 async function startWorker(): Promise<RunningProcess> {
@@ -142,7 +142,7 @@ test('a job that keeps killing its worker fails after maxAttempts', { timeout: 6
 test('SIGTERM: the worker checkpoints the running job, puts it back in the queue, and exits in time', { timeout: 600_000 }, async (t) => {
   t.after(stopWorkers);
   const w = await startWorker();
-  const id = await submit({ datasetId, model: spec, training: training(1000, { checkpoints: { keepLast: 100 } }) });
+  const id = await submit({ datasetId, model: spec, training: training(1000, { checkpoints: { keepLast: 100, minIntervalSeconds: 0 } }) });
   await poll('the job running', async () => ((await job(id)).status === 'running' ? true : undefined), 180_000);
   await new Promise((r) => setTimeout(r, 500));
   const t0 = Date.now();

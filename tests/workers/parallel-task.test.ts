@@ -22,7 +22,7 @@ async function run(
 ): Promise<TrainOutcome> {
   const training = resolveTrainingConfig(
     {
-      loss: 'sparseCategoricalCrossentropy', epochs: 3, batchSize: 20, seed: 3, optimizer: { type: 'adam', learningRate: 0.01 },
+      loss: 'sparseCategoricalCrossentropy', epochs: 3, batchSize: 20, seed: 3, optimizer: { type: 'adam', learningRate: 0.01 }, checkpoints: { minIntervalSeconds: 0 },
       ...(threads ? { threads } : {}), ...(exactAcrossThreads ? { exactAcrossThreads } : {}),
     },
     () => 0,

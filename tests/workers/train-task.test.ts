@@ -15,7 +15,7 @@ import { runTask, type TaskStop } from '../helpers/run-task.ts';
 
 const data = blobs(200, 8, 3, 5);
 const dataset = { format: 'idx' as const, parts: { x: idxBytes('f32', [200, 8], data.x), y: idxBytes('u8', [200], data.y) }, options: {} };
-const training = resolveTrainingConfig({ loss: 'sparseCategoricalCrossentropy', epochs: 4, batchSize: 10, seed: 3, optimizer: { type: 'adam', learningRate: 0.01 } }, () => 0);
+const training = resolveTrainingConfig({ loss: 'sparseCategoricalCrossentropy', epochs: 4, batchSize: 10, seed: 3, optimizer: { type: 'adam', learningRate: 0.01 }, checkpoints: { minIntervalSeconds: 0 } }, () => 0);
 
 async function run(opts: { checkpoint?: Uint8Array } & TaskStop = {}): Promise<{ outcome: TrainOutcome; messages: TrainMessage[] }> {
   return runTask((control, port) => train({ jobId: 'j', spec: mlpSpec(), training, dataset, checkpoint: opts.checkpoint ?? null, control, port }), opts);
@@ -39,6 +39,22 @@ test('the task reports steps, epochs and checkpoints in order, and ends with "en
   const steps = messages.flatMap((m) => (m.type === 'steps' ? m.points.map((p) => p.step) : []));
   assert.deepEqual(steps, Array.from({ length: 80 }, (_, i) => i + 1));
   assert.ok(outcome.outcome === 'completed' && outcome.step === 80);
+});
+
+test('by default an epoch checkpoint waits 10 s after the last: epochs this short post only a held best one, and the final', async () => {
+  // Adam at 0.1 overshoots after epoch 1 here, so the best epoch is not the last and is held.
+  const quick = resolveTrainingConfig({ loss: 'sparseCategoricalCrossentropy', epochs: 4, batchSize: 10, seed: 3, validationSplit: 0.2, optimizer: { type: 'adam', learningRate: 0.1 } }, () => 0);
+  assert.equal(quick.checkpoints.minIntervalSeconds, 10);
+  const { outcome, messages } = await runTask((control, port) => train({ jobId: 'j', spec: mlpSpec(), training: quick, dataset, checkpoint: null, control, port }), {});
+  const epochs = messages.flatMap((m) => (m.type === 'epoch' ? [m] : []));
+  assert.equal(epochs.length, 4, 'every epoch still reports its metrics');
+  assert.ok(outcome.outcome === 'completed' && outcome.checkpoint.length > 0 && outcome.step === 64);
+  // The best epoch by val_loss (ties to the later) is among what the service gets: a held epoch checkpoint, or the final one.
+  const bestEpoch = epochs.reduce((b, e) => (e.logs.val_loss <= b.logs.val_loss ? e : b));
+  const posted = messages.flatMap((m) => (m.type === 'checkpoint' ? [m] : []));
+  assert.ok(posted.length <= 1, `at most the held best: ${posted.map((c) => c.epoch).join(', ')}`);
+  assert.notEqual(bestEpoch.epoch, 3, `the best epoch is an earlier one (val_loss ${epochs.map((e) => e.logs.val_loss.toFixed(4)).join(' ')})`);
+  assert.deepEqual(posted.map((c) => [c.epoch, c.step, c.keep]), [[bestEpoch.epoch, bestEpoch.step, true]]);
 });
 
 test('a stop request takes effect after the step in progress, with a checkpoint taken there', async () => {

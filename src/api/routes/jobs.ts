@@ -49,7 +49,7 @@ export async function jobRoutes(app: App, opts: JobRouteOptions): Promise<void> 
         '',
         '`type: "train"` (the default) trains `model` (or the stored `modelId`) on the samples and labels with `training.loss`.',
         '`type: "gan"` trains `gan.generator` against `gan.discriminator` on the samples (labels are ignored) with the non-saturating GAN loss;',
-        'of `training` it takes epochs, batchSize, seed, checkpoints.keepLast and maxAttempts, and refuses with 422 what does not apply',
+        'of `training` it takes epochs, batchSize, seed, checkpoints (keepLast, minIntervalSeconds, bestMetric) and maxAttempts, and refuses with 422 what does not apply',
         '(loss, optimizer, metrics, validationSplit > 0, earlyStopping, classWeight, augment, threads > 1, shuffle false).',
         'A step of a gan job is gan.dSteps discriminator updates (each on batchSize fresh real samples) and one generator update.',
       ].join('\n'),

@@ -19,6 +19,7 @@ import { autoDataRange, gridLayout, isImageShape } from '../../shared/gan-config
 import { encodePng } from '../../shared/png.ts';
 import type { GanTaskInput, TrainMessage, TrainOutcome } from './messages.ts';
 import { StepPoints, failedOutcome, requestedStop, type StopKind } from './step-points.ts';
+import { CheckpointCadence, EpochCheckpoints, type EpochCheckpoint } from './epoch-checkpoints.ts';
 
 /** Maps `x` in place from `from` = [lo, hi] onto `to`. */
 function rescale(x: Float32Array, from: readonly [number, number], to: readonly [number, number]): void {
@@ -77,6 +78,12 @@ export async function gan(input: GanTaskInput): Promise<TrainOutcome> {
     lastEpoch = trainer.progress.epoch;
     lastStep = trainer.progress.step;
     post({ type: 'begin', epochs: t.epochs, stepsPerEpoch, trainSamples: data.count, startEpoch: lastEpoch, startStep: lastStep });
+    const best = t.checkpoints.bestMetric;
+    const epochCheckpoints = new EpochCheckpoints(
+      new CheckpointCadence(t.checkpoints.minIntervalSeconds),
+      best === undefined ? undefined : { metric: best, mode: t.checkpoints.mode ?? 'min' },
+    );
+    const postCheckpoint = (c: EpochCheckpoint) => post(c, [c.bytes.buffer as ArrayBuffer, ...(c.samplePng ? [c.samplePng.buffer as ArrayBuffer] : [])]);
     await trainer.fit(real, {
       epochs: t.epochs,
       batchSize: t.batchSize,
@@ -100,15 +107,15 @@ export async function gan(input: GanTaskInput): Promise<TrainOutcome> {
           lastLogs = logs;
           post({ type: 'epoch', epoch, step: lastStep, logs, time: Date.now() });
           if (stopKind !== undefined) return true;
-          const bytes = trainer.saveCheckpoint();
-          const png = samplePng(trainer);
-          post({ type: 'checkpoint', kind: 'epoch', epoch, step: lastStep, bytes, metrics: logs, samplePng: png }, [bytes.buffer as ArrayBuffer, ...(png ? [png.buffer as ArrayBuffer] : [])]);
+          epochCheckpoints.onEpochEnd(epoch, lastStep, logs, () => ({ bytes: trainer.saveCheckpoint(), samplePng: samplePng(trainer) })).forEach(postCheckpoint);
           return false;
         },
       },
     });
     points.flush();
     if (stopKind === 'abandoned') return { outcome: 'abandoned' };
+    // A best epoch held back by the interval goes out before the stop's or the final checkpoint.
+    epochCheckpoints.flush(lastStep).forEach(postCheckpoint);
     if (stopKind) return { outcome: stopKind, epoch: lastEpoch, step: lastStep, checkpoint: stop!.checkpoint, samplePng: stop!.png, logs: lastLogs };
     return { outcome: 'completed', epoch: lastEpoch, step: lastStep, checkpoint: trainer.saveCheckpoint(), samplePng: samplePng(trainer), logs: lastLogs };
   } catch (e) {

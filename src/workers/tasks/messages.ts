@@ -41,7 +41,8 @@ export type TrainMessage =
   | { type: 'begin'; epochs: number; stepsPerEpoch: number; trainSamples: number; startEpoch: number; startStep: number }
   | { type: 'steps'; points: StepPoint[] }
   | { type: 'epoch'; epoch: number; step: number; logs: Record<string, number>; time: number }
-  | { type: 'checkpoint'; kind: 'epoch'; epoch: number; step: number; bytes: Uint8Array; metrics: Record<string, number>; samplePng?: Uint8Array | null }
+  /** `keep`: committed even when a newer checkpoint follows before its turn (a held best epoch's; see epoch-checkpoints.ts). */
+  | { type: 'checkpoint'; kind: 'epoch'; epoch: number; step: number; bytes: Uint8Array; metrics: Record<string, number>; samplePng?: Uint8Array | null; keep?: true }
   /** The last message: everything before it has been posted. */
   | { type: 'end' };
 

@@ -16,6 +16,7 @@ import type { TransferListItem } from 'node:worker_threads';
 import { ParallelTrainer } from '../parallel/index.ts';
 import type { TrainMessage, TrainOutcome, TrainTaskInput } from './messages.ts';
 import { StepPoints, failedOutcome, requestedStop, type StopKind } from './step-points.ts';
+import { CheckpointCadence, EpochCheckpoints, type EpochCheckpoint } from './epoch-checkpoints.ts';
 
 export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
   const control = new Int32Array(input.control);
@@ -42,12 +43,19 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
     let stopCheckpoint: Uint8Array | undefined;
     let lastLogs: Logs = {};
     let begun = false;
+    /** Made when training begins (the interval counts from there). */
+    let epochCheckpoints: EpochCheckpoints | undefined;
+    const postCheckpoint = (c: EpochCheckpoint) => post(c, [c.bytes.buffer as ArrayBuffer]);
 
     const reporter: Callback = {
       onEpochBegin(epoch) {
         if (!begun) {
           begun = true;
           post({ type: 'begin', epochs: t.epochs, stepsPerEpoch, trainSamples, startEpoch: epoch, startStep: lastStep });
+          epochCheckpoints = new EpochCheckpoints(
+            new CheckpointCadence(t.checkpoints.minIntervalSeconds),
+            { metric: t.checkpoints.bestMetric, mode: t.checkpoints.mode },
+          );
         }
         lastEpoch = epoch;
       },
@@ -67,8 +75,7 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
         if (stopKind !== undefined) return true;
         lastLogs = logs;
         post({ type: 'epoch', epoch, step: lastStep, logs, time: Date.now() });
-        const bytes = model.saveCheckpoint();
-        post({ type: 'checkpoint', kind: 'epoch', epoch, step: lastStep, bytes, metrics: logs }, [bytes.buffer as ArrayBuffer]);
+        epochCheckpoints?.onEpochEnd(epoch, lastStep, logs, () => ({ bytes: model.saveCheckpoint() })).forEach(postCheckpoint);
         return false;
       },
     };
@@ -95,6 +102,8 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
     }
     points.flush();
     if (stopKind === 'abandoned') return { outcome: 'abandoned' };
+    // A best epoch held back by the interval goes out before the stop's or the final checkpoint.
+    epochCheckpoints?.flush(lastStep).forEach(postCheckpoint);
     if (stopKind) return { outcome: stopKind, epoch: lastEpoch, step: lastStep, checkpoint: stopCheckpoint!, logs: lastLogs };
     const checkpoint = model.saveCheckpoint();
     return {
