@@ -34,7 +34,7 @@ export const CheckpointPolicySchema = Type.Object(
       default: DEFAULT_CHECKPOINT_INTERVAL_S,
       description: 'An epoch checkpoint is taken only when at least this long has passed since the last one (or since training began); 0 takes one every epoch. ' +
         'Short epochs then do not spend their time on checkpoints; a stop (cancel, shutdown) and the end of training always checkpoint. ' +
-        'The best checkpoint is chosen among those taken.',
+        'The best epoch (by bestMetric) is held and committed all the same, before the next checkpoint or at the end.',
     })),
   },
   { additionalProperties: false },

@@ -65,6 +65,14 @@ test('a best epoch still held when training ends is flushed, unless it is the la
   assert.deepEqual(run([0.9, 0.5, 0.4], [false, false, false]).flushed, []);
 });
 
+test('flushed on a failure, or when early stopping restored older weights (flush(-1)), even the last epoch goes out', () => {
+  let i = 0;
+  const e = new EpochCheckpoints({ due: () => false }, { metric: 'val_loss', mode: 'min' });
+  for (; i < 3; i++) e.onEpochEnd(i, (i + 1) * 10, { val_loss: 1 - i / 10 }, () => ({ bytes: new Uint8Array(1) }));
+  assert.deepEqual(e.flush(-1).map((c) => [c.epoch, c.step, c.keep]), [[2, 30, true]]);
+  assert.deepEqual(e.flush(-1), [], 'a held checkpoint goes out once');
+});
+
 test('mode max, ties to the later epoch, and non-finite values never count as best', () => {
   assert.deepEqual(run([0.5, 0.8, 0.8, 0.1], [false, false, false, true], 'max').posted.at(-1), ['2 keep', '3']);
   assert.deepEqual(run([0.9, Number.NaN, 0.95], [false, false, true]).posted.at(-1), ['0 keep', '2']);

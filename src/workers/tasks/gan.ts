@@ -52,6 +52,8 @@ export async function gan(input: GanTaskInput): Promise<TrainOutcome> {
   const t = input.training;
   let lastEpoch = 0;
   let lastStep = 0;
+  let epochCheckpoints: EpochCheckpoints | undefined;
+  const postCheckpoint = (c: EpochCheckpoint) => post(c, [c.bytes.buffer as ArrayBuffer, ...(c.samplePng ? [c.samplePng.buffer as ArrayBuffer] : [])]);
   try {
     const data = readDataset(input.dataset.format as DatasetFormat, input.dataset.parts, input.dataset.options);
     const trainer = new GanTrainer({
@@ -79,11 +81,11 @@ export async function gan(input: GanTaskInput): Promise<TrainOutcome> {
     lastStep = trainer.progress.step;
     post({ type: 'begin', epochs: t.epochs, stepsPerEpoch, trainSamples: data.count, startEpoch: lastEpoch, startStep: lastStep });
     const best = t.checkpoints.bestMetric;
-    const epochCheckpoints = new EpochCheckpoints(
+    const held = new EpochCheckpoints(
       new CheckpointCadence(t.checkpoints.minIntervalSeconds),
       best === undefined ? undefined : { metric: best, mode: t.checkpoints.mode ?? 'min' },
     );
-    const postCheckpoint = (c: EpochCheckpoint) => post(c, [c.bytes.buffer as ArrayBuffer, ...(c.samplePng ? [c.samplePng.buffer as ArrayBuffer] : [])]);
+    epochCheckpoints = held;
     await trainer.fit(real, {
       epochs: t.epochs,
       batchSize: t.batchSize,
@@ -107,7 +109,7 @@ export async function gan(input: GanTaskInput): Promise<TrainOutcome> {
           lastLogs = logs;
           post({ type: 'epoch', epoch, step: lastStep, logs, time: Date.now() });
           if (stopKind !== undefined) return true;
-          epochCheckpoints.onEpochEnd(epoch, lastStep, logs, () => ({ bytes: trainer.saveCheckpoint(), samplePng: samplePng(trainer) })).forEach(postCheckpoint);
+          held.onEpochEnd(epoch, lastStep, logs, () => ({ bytes: trainer.saveCheckpoint(), samplePng: samplePng(trainer) })).forEach(postCheckpoint);
           return false;
         },
       },
@@ -115,10 +117,12 @@ export async function gan(input: GanTaskInput): Promise<TrainOutcome> {
     points.flush();
     if (stopKind === 'abandoned') return { outcome: 'abandoned' };
     // A best epoch held back by the interval goes out before the stop's or the final checkpoint.
-    epochCheckpoints.flush(lastStep).forEach(postCheckpoint);
+    held.flush(lastStep).forEach(postCheckpoint);
     if (stopKind) return { outcome: stopKind, epoch: lastEpoch, step: lastStep, checkpoint: stop!.checkpoint, samplePng: stop!.png, logs: lastLogs };
     return { outcome: 'completed', epoch: lastEpoch, step: lastStep, checkpoint: trainer.saveCheckpoint(), samplePng: samplePng(trainer), logs: lastLogs };
   } catch (e) {
+    // A failed run (a non-finite loss, most often) keeps the best epoch it had reached.
+    epochCheckpoints?.flush(-1).forEach(postCheckpoint);
     const failed = failedOutcome(e, lastEpoch, lastStep);
     if (failed) return failed;
     throw e;

@@ -24,6 +24,9 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
   const t = input.training;
   let lastEpoch = 0;
   let lastStep = 0;
+  /** Made when training begins (the interval counts from there). */
+  let epochCheckpoints: EpochCheckpoints | undefined;
+  const postCheckpoint = (c: EpochCheckpoint) => post(c, [c.bytes.buffer as ArrayBuffer]);
   try {
     const data = readDataset(input.dataset.format as DatasetFormat, input.dataset.parts, input.dataset.options);
     const compile = { optimizer: t.optimizer, loss: t.loss, metrics: t.metrics };
@@ -43,9 +46,6 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
     let stopCheckpoint: Uint8Array | undefined;
     let lastLogs: Logs = {};
     let begun = false;
-    /** Made when training begins (the interval counts from there). */
-    let epochCheckpoints: EpochCheckpoints | undefined;
-    const postCheckpoint = (c: EpochCheckpoint) => post(c, [c.bytes.buffer as ArrayBuffer]);
 
     const reporter: Callback = {
       onEpochBegin(epoch) {
@@ -103,7 +103,8 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
     points.flush();
     if (stopKind === 'abandoned') return { outcome: 'abandoned' };
     // A best epoch held back by the interval goes out before the stop's or the final checkpoint.
-    epochCheckpoints?.flush(lastStep).forEach(postCheckpoint);
+    // The final one stands for the last epoch unless early stopping put older weights back.
+    epochCheckpoints?.flush(t.earlyStopping?.restoreBestWeights ? -1 : lastStep).forEach(postCheckpoint);
     if (stopKind) return { outcome: stopKind, epoch: lastEpoch, step: lastStep, checkpoint: stopCheckpoint!, logs: lastLogs };
     const checkpoint = model.saveCheckpoint();
     return {
@@ -114,6 +115,8 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
       logs: lastLogs,
     };
   } catch (e) {
+    // A failed run (a non-finite loss, most often) keeps the best epoch it had reached.
+    epochCheckpoints?.flush(-1).forEach(postCheckpoint);
     const failed = failedOutcome(e, lastEpoch, lastStep);
     if (failed) return failed;
     throw e;
