@@ -77,6 +77,16 @@ export function gather(d: Dataset, indices: Int32Array | null, from: number, n: 
     out.set(src);
     return;
   }
+  if (size <= 8) {
+    // Labels and other short rows element by element: a subarray per row would be an object
+    // per sample per step for the GC (most of what a training step allocates).
+    const data = d.data;
+    for (let b = 0; b < n; b++) {
+      const src = indices[from + b] * size;
+      for (let j = 0; j < size; j++) out[b * size + j] = data[src + j];
+    }
+    return;
+  }
   for (let b = 0; b < n; b++) {
     const i = indices[from + b];
     out.set(d.data.subarray(i * size, (i + 1) * size), b * size);
