@@ -57,6 +57,10 @@ async function child(name: string, steps: number): Promise<Report> {
   // after the GC would count as the model's (seen: the MLP read 5.1-5.8 MB used against
   // 2.1-2.6 with this). So the miniature trains once more before the baseline is read.
   await warmUp();
+  // Each fit frees its batch buffer at the end: a hole in pages the miniature already touched.
+  // The miniature keeps one of that size, so the model measured cannot reuse those pages
+  // unseen (first fit would put its own batch buffer or weights there).
+  const plug = warm.allocateScratch(batch * size);
   const baseline = process.memoryUsage().rss;
   let peak = baseline;
   const model = Sequential.fromSpec(spec, { seed: 0 });
@@ -68,6 +72,7 @@ async function child(name: string, steps: number): Promise<Report> {
   });
   const estimate = summarizeSpec(spec, { batchSize: batch, optimizer: 'adam' }).memory.totalTrainingBytes;
   const report = { baseline, peak, estimate, maxRss: process.resourceUsage().maxRSS * 1024 };
+  warm.releaseScratch(plug);
   warm.dispose();
   return report;
 }
@@ -96,7 +101,8 @@ if (values.child) {
     const bound = 2 * m.estimate;
     console.log(
       `${name.padEnd(46)} baseline ${MB(m.baseline)}: training used ${MB(used[RUNS >> 1])} (median of ${RUNS}; ${MB(used[0])}-${MB(used[RUNS - 1])}); ` +
-      `estimate ${MB(m.estimate)}, bound 2x = ${MB(bound)} -> ${used[RUNS >> 1] <= bound ? 'within' : 'OVER'} (${(used[RUNS >> 1] / m.estimate).toFixed(2)}x the estimate)`,
+      `estimate ${MB(m.estimate)}, bound 2x = ${MB(bound)} -> ${used[RUNS >> 1] <= bound ? 'within' : 'OVER'} (${(used[RUNS >> 1] / m.estimate).toFixed(2)}x the estimate; ` +
+      `the worst process ${(used[RUNS - 1] / m.estimate).toFixed(2)}x, ${used[RUNS - 1] <= bound ? 'within' : 'over'})`,
     );
   }
 }
