@@ -93,3 +93,20 @@ test('without a best rule nothing is held: only due epochs are serialised', () =
   assert.deepEqual(taken, [1]);
   assert.deepEqual(e.flush(99), []);
 });
+
+test('a best epoch whose checkpoint is over the hold limit is posted at once (keep), not held', () => {
+  let i = 0;
+  const e = new EpochCheckpoints({ due: () => false }, { metric: 'val_loss', mode: 'min' }, 4);
+  const sizes = [3, 5, 2];
+  const posted: Array<[number, boolean]> = [];
+  for (; i < 3; i++) {
+    for (const c of e.onEpochEnd(i, (i + 1) * 10, { val_loss: 1 - i / 10 }, () => ({ bytes: new Uint8Array(sizes[i]) }))) posted.push([c.epoch, c.keep === true]);
+  }
+  assert.deepEqual(posted, [[1, true]], 'epoch 1 (5 bytes) goes out at once; epochs 0 and 2 (3 and 2 bytes) are held in turn');
+  assert.deepEqual(e.flush(-1).map((c) => c.epoch), [2]);
+
+  const big = new EpochCheckpoints({ due: () => false }, { metric: 'val_loss', mode: 'min' }, 4);
+  big.onEpochEnd(0, 10, { val_loss: 0.9 }, () => ({ bytes: new Uint8Array(3) }));
+  assert.equal(big.onEpochEnd(1, 20, { val_loss: 0.5 }, () => ({ bytes: new Uint8Array(5) })).length, 1);
+  assert.deepEqual(big.flush(-1), [], 'the held epoch 0 is no longer the best once epoch 1 went out');
+});

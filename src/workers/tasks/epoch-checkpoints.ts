@@ -15,7 +15,8 @@
  *   checkpoint is the one every-epoch checkpoints would have given, except after a crash of
  *   the worker, which loses what was held (at most one interval of training). Serialising
  *   each improving epoch stays on the training thread (about 1.5 ms per MB of
- *   checkpoint); the post and the database write are what is saved.
+ *   checkpoint); the post and the database write are what is saved. A checkpoint over
+ *   HOLD_LIMIT_BYTES is posted at once instead of held (as every epoch would).
  * - A stop (cancel, shutdown) and the end of training checkpoint whatever this says.
  *
  * `minIntervalSeconds` 0, and jobs stored before the option existed, post every epoch.
@@ -47,13 +48,22 @@ export class CheckpointCadence {
   }
 }
 
+/** The largest checkpoint held in memory for later (64 MiB: ~5M parameters with Adam's state). */
+export const HOLD_LIMIT_BYTES = 64 * 2 ** 20;
+
 export class EpochCheckpoints {
   private held: EpochCheckpoint | undefined;
   private bestValue: number | undefined;
 
+  /**
+   * `holdLimitBytes`: a best epoch's checkpoint larger than this is posted at once rather than
+   * held (a second copy of a large model's state is not kept in the training thread's memory,
+   * which admission's estimate does not count).
+   */
   constructor(
     private readonly cadence: Pick<CheckpointCadence, 'due'>,
     private readonly best: BestRule | undefined,
+    private readonly holdLimitBytes: number = HOLD_LIMIT_BYTES,
   ) {}
 
   /**
@@ -70,7 +80,12 @@ export class EpochCheckpoints {
       this.held = undefined;
       return out;
     }
-    if (improved) this.held = make();
+    if (!improved) return [];
+    const c = make();
+    // Either way it supersedes what was held.
+    this.held = undefined;
+    if (c.bytes.length > this.holdLimitBytes) return [{ ...c, keep: true }];
+    this.held = c;
     return [];
   }
 
