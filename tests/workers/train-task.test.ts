@@ -57,6 +57,25 @@ test('by default an epoch checkpoint waits 10 s after the last: epochs this shor
   assert.deepEqual(posted.map((c) => [c.epoch, c.step, c.keep]), [[bestEpoch.epoch, bestEpoch.step, true]]);
 });
 
+test('a run that fails with a non-finite loss still posts the best epoch it held back', async () => {
+  // A regression whose learning rate jumps from 0.02 to 1 at step 64 (epoch 4 of 16-step
+  // epochs): it diverges a few steps later. Epochs 0-3 are shorter than the 10 s interval.
+  const diverging = resolveTrainingConfig({
+    loss: 'mse', epochs: 8, batchSize: 10, seed: 3, validationSplit: 0.2,
+    optimizer: { type: 'sgd', learningRate: { type: 'piecewiseConstantDecay', boundaries: [64], values: [0.02, 1] } },
+  }, () => 0);
+  const spec = { inputShape: [8], layers: [{ type: 'dense', units: 16, activation: 'linear' }, { type: 'dense', units: 1 }] };
+  const values = { ...dataset, options: { labels: 'values' } };
+  const { outcome, messages } = await runTask((control, port) => train({ jobId: 'j', spec, training: diverging, dataset: values, checkpoint: null, control, port }), {});
+  assert.ok(outcome.outcome === 'failed' && outcome.code === 'non_finite_loss', JSON.stringify(outcome));
+  const epochs = messages.flatMap((m) => (m.type === 'epoch' ? [m] : []));
+  assert.ok(epochs.length >= 2, `some epochs ended before the divergence: ${epochs.length}`);
+  const best = epochs.reduce((b, e) => (e.logs.val_loss <= b.logs.val_loss ? e : b));
+  const posted = messages.flatMap((m) => (m.type === 'checkpoint' ? [m] : []));
+  assert.deepEqual(posted.map((c) => [c.epoch, c.keep]), [[best.epoch, true]]);
+  assert.ok(messages.findIndex((m) => m.type === 'checkpoint') < messages.findIndex((m) => m.type === 'end'), 'before the end message');
+});
+
 test('a stop request takes effect after the step in progress, with a checkpoint taken there', async () => {
   const { outcome, messages } = await run({ stopAtStep: 27 });
   assert.equal(outcome.outcome, 'cancel');
