@@ -76,6 +76,23 @@ test('a run that fails with a non-finite loss still posts the best epoch it held
   assert.ok(messages.findIndex((m) => m.type === 'checkpoint') < messages.findIndex((m) => m.type === 'end'), 'before the end message');
 });
 
+test('with restoreBestWeights, a held best last epoch still goes out: the final checkpoint holds older weights', async () => {
+  // minDelta 0.02: early stopping's best is the last epoch that improved by 0.02, while the
+  // job's best (val_loss, any improvement) is the last epoch, where training stops.
+  const es = resolveTrainingConfig({
+    loss: 'sparseCategoricalCrossentropy', epochs: 10, batchSize: 10, seed: 3, validationSplit: 0.2, optimizer: { type: 'adam', learningRate: 0.01 },
+    earlyStopping: { monitor: 'val_loss', minDelta: 0.02, patience: 1, restoreBestWeights: true },
+  }, () => 0);
+  const { outcome, messages } = await runTask((control, port) => train({ jobId: 'j', spec: mlpSpec(), training: es, dataset, checkpoint: null, control, port }), {});
+  assert.ok(outcome.outcome === 'earlyStopping', JSON.stringify(outcome));
+  const epochs = messages.flatMap((m) => (m.type === 'epoch' ? [m] : []));
+  const best = epochs.reduce((b, e) => (e.logs.val_loss <= b.logs.val_loss ? e : b));
+  assert.equal(best.step, outcome.step, `the job's best epoch is the last (val_loss ${epochs.map((e) => e.logs.val_loss.toFixed(4)).join(' ')})`);
+  const posted = messages.flatMap((m) => (m.type === 'checkpoint' ? [m] : []));
+  assert.deepEqual(posted.map((c) => [c.epoch, c.step, c.keep]), [[best.epoch, best.step, true]]);
+  assert.notDeepEqual(weightsOf(posted[0].bytes), weightsOf(outcome.checkpoint), 'the final checkpoint has the restored, older weights');
+});
+
 test('a stop request takes effect after the step in progress, with a checkpoint taken there', async () => {
   const { outcome, messages } = await run({ stopAtStep: 27 });
   assert.equal(outcome.outcome, 'cancel');
