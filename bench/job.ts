@@ -1,10 +1,11 @@
 /**
  * A training job's own code path, without the service around it: the worker's `train` task
  * (src/workers/tasks/train.ts) run in the worker's Piscina pool (src/workers/pool.ts) on
- * Fashion-MNIST (or random pixels of its shape when it is not installed), exactly as a job
- * of examples/api-fashion-mnist.ts runs it: rescaling 1/255, flatten, dense 128 relu, dense
- * 10 softmax, Adam 1e-3, batch 128, with its per-step metric points, its stop checks and a
- * checkpoint each epoch. The messages the task posts are taken and dropped (no database).
+ * Fashion-MNIST, exactly as a job of examples/api-fashion-mnist.ts runs it: rescaling 1/255,
+ * flatten, dense 128 relu, dense 10 softmax, Adam 1e-3, batch 128, with its per-step metric
+ * points, its stop checks and the default checkpoint policy (an epoch checkpoint at most
+ * every 10 s, the best epoch held). The messages the task posts are taken and dropped (no
+ * database). Skips, saying so, when Fashion-MNIST is not installed.
  *
  * 1 thread and `--threads` take turns, `--rounds` rounds of one `--epochs`-epoch job each.
  * The rate is the one examples/api-fashion-mnist.ts prints as "within epochs": each epoch's
@@ -15,15 +16,14 @@
  *
  *   node --import tsx bench/job.ts [--epochs 6] [--rounds 5] [--threads 2] [--batch 128] [--data /usr/share/datasets/fashion-mnist]
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { MessageChannel } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import { createTrainingPool } from '../src/workers/pool.ts';
 import { resolveTrainingConfig } from '../src/shared/training-config.ts';
 import type { TrainMessage, TrainOutcome, TrainTaskInput } from '../src/workers/tasks/messages.ts';
-import { FASHION_MNIST_DIR } from '../examples/fashion-mnist-data.ts';
+import { FASHION_MNIST_DIR, FASHION_MNIST_MLP, fashionMnistFile } from '../examples/fashion-mnist-data.ts';
 import { median, ratioSpread } from './stats.ts';
 
 const { values } = parseArgs({
@@ -40,45 +40,11 @@ const rounds = Number(values.rounds);
 const threads = Number(values.threads);
 const batchSize = Number(values.batch);
 
-const SPEC = {
-  inputShape: [28, 28],
-  layers: [
-    { type: 'rescaling', scale: 1 / 255 },
-    { type: 'flatten' },
-    { type: 'dense', units: 128, activation: 'relu' },
-    { type: 'dense', units: 10, activation: 'softmax' },
-  ],
-};
-
-/** An IDX file's bytes: the magic (unsigned bytes, `dims` dimensions), the sizes, the data. */
-function idxBytes(shape: number[], data: Uint8Array): Uint8Array {
-  const head = new DataView(new ArrayBuffer(4 + 4 * shape.length));
-  head.setUint32(0, 0x0800 | shape.length);
-  shape.forEach((n, i) => head.setUint32(4 + 4 * i, n));
-  const out = new Uint8Array(head.byteLength + data.length);
-  out.set(new Uint8Array(head.buffer));
-  out.set(data, head.byteLength);
-  return out;
+if (!existsSync(join(values.data, 'train-images-idx3-ubyte.gz'))) {
+  console.log(`Fashion-MNIST not found at ${values.data} (apt-get install dataset-fashion-mnist): skipped`);
+  process.exit(0);
 }
-
-function dataset(): { parts: Record<string, Uint8Array>; what: string } {
-  const file = (name: string) => join(values.data, name);
-  if (existsSync(file('train-images-idx3-ubyte.gz'))) {
-    const read = (name: string) => new Uint8Array(gunzipSync(readFileSync(file(name))));
-    return { parts: { x: read('train-images-idx3-ubyte.gz'), y: read('train-labels-idx1-ubyte.gz') }, what: `Fashion-MNIST (${values.data})` };
-  }
-  // Random pixels and labels of Fashion-MNIST's shape (a fixed LCG: the same bytes every run).
-  const n = 60000;
-  const pixels = new Uint8Array(n * 784);
-  const labels = new Uint8Array(n);
-  let s = 12345;
-  const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24;
-  for (let i = 0; i < pixels.length; i++) pixels[i] = next();
-  for (let i = 0; i < n; i++) labels[i] = next() % 10;
-  return { parts: { x: idxBytes([n, 28, 28], pixels), y: idxBytes([n], labels) }, what: 'random pixels of Fashion-MNIST\'s shape (Fashion-MNIST not installed: apt-get install dataset-fashion-mnist)' };
-}
-
-const { parts, what } = dataset();
+const parts = { x: fashionMnistFile('train-images-idx3-ubyte.gz', values.data), y: fashionMnistFile('train-labels-idx1-ubyte.gz', values.data) };
 const pool = createTrainingPool(1);
 
 /** One job of `nThreads` threads: the median in-epoch rate over epochs 2.., and the whole run's. */
@@ -95,7 +61,7 @@ async function job(nThreads: number, seed: number): Promise<{ inEpoch: number; r
     else if (m.type === 'begin') begun = Date.now();
   });
   const input: TrainTaskInput = {
-    jobId: 'bench', spec: SPEC, training, dataset: { format: 'idx', parts, options: {} }, checkpoint: null,
+    jobId: 'bench', spec: FASHION_MNIST_MLP, training, dataset: { format: 'idx', parts, options: {} }, checkpoint: null,
     control: new SharedArrayBuffer(4), port: port2,
   };
   const out = await pool.run(input, { name: 'train', transferList: [port2] }) as TrainOutcome;
@@ -111,7 +77,7 @@ async function job(nThreads: number, seed: number): Promise<{ inEpoch: number; r
   return { inEpoch: median(rates), run: (last.step * batchSize * 1000) / (last.time - begun) };
 }
 
-console.log(`the worker's train task in its Piscina pool, no service: MLP 784-128-10 on ${what}`);
+console.log(`the worker's train task in its Piscina pool, no service: MLP 784-128-10 on Fashion-MNIST (${values.data})`);
 console.log(`batch ${batchSize}, ${epochs} epochs a job, 1 thread and ${threads} threads taking turns, ${rounds} rounds`);
 const one: number[] = [];
 const many: number[] = [];

@@ -17,9 +17,25 @@ export interface FashionMnist {
   testY: IdxArray;
 }
 
+/** The classic Keras MLP the examples and `bench job` train: rescaling 1/255, flatten, dense 128 relu, dense 10 softmax. */
+export const FASHION_MNIST_MLP = {
+  inputShape: [28, 28],
+  layers: [
+    { type: 'rescaling', scale: 1 / 255 },
+    { type: 'flatten' },
+    { type: 'dense', units: 128, activation: 'relu' },
+    { type: 'dense', units: 10, activation: 'softmax' },
+  ],
+};
+
+/** One of the gzipped IDX files, gunzipped (the bytes a data set upload stores). */
+export function fashionMnistFile(name: string, dir: string = FASHION_MNIST_DIR): Uint8Array {
+  return new Uint8Array(gunzipSync(readFileSync(join(dir, name))));
+}
+
 /** The four gzipped IDX files (`apt-get install dataset-fashion-mnist`). */
 export function loadFashionMnist(dir: string = FASHION_MNIST_DIR): FashionMnist {
-  const load = (name: string) => readIdx(new Uint8Array(gunzipSync(readFileSync(join(dir, name)))));
+  const load = (name: string) => readIdx(fashionMnistFile(name, dir));
   const data = {
     trainX: load('train-images-idx3-ubyte.gz'),
     trainY: load('train-labels-idx1-ubyte.gz'),

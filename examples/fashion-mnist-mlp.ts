@@ -14,7 +14,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Sequential, PLAIN_KERNELS } from '../src/engine/index.ts';
-import { epochReporter, loadFashionMnist } from './fashion-mnist-data.ts';
+import { FASHION_MNIST_MLP, epochReporter, loadFashionMnist } from './fashion-mnist-data.ts';
 
 const { values } = parseArgs({
   options: {
@@ -27,15 +27,7 @@ const { values } = parseArgs({
 
 const { trainX, trainY, testX, testY } = loadFashionMnist(values.data);
 
-const model = Sequential.fromSpec({
-  inputShape: [28, 28],
-  layers: [
-    { type: 'rescaling', scale: 1 / 255 },
-    { type: 'flatten' },
-    { type: 'dense', units: 128, activation: 'relu' },
-    { type: 'dense', units: 10, activation: 'softmax' },
-  ],
-}, { seed: Number(values.seed), ...(values.kernels === 'plain' ? { kernels: PLAIN_KERNELS } : {}) });
+const model = Sequential.fromSpec(FASHION_MNIST_MLP, { seed: Number(values.seed), ...(values.kernels === 'plain' ? { kernels: PLAIN_KERNELS } : {}) });
 console.log(`kernels: ${values.kernels === 'wasm' ? 'WebAssembly SIMD' : 'plain TypeScript'}`);
 model.compile({ optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
 console.log(model.summary().text);

@@ -10,6 +10,7 @@ import type { Piscina } from 'piscina';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { beginAttempt, failJob, finishAttempt, LeaseLostError } from '../db/repos/jobs.ts';
 import { commitCheckpoint, findCheckpoint, type Retention } from '../db/repos/checkpoints.ts';
+import { bestRule } from '../db/repos/checkpoint-choice.ts';
 import { loadDatasetParts } from '../db/repos/datasets.ts';
 import type { TrainingJobData } from '../queue/training-queue.ts';
 import type { ResolvedTrainingConfig } from '../shared/training-config.ts';
@@ -56,8 +57,8 @@ export async function runJob(deps: RunJobDeps, bullJob: BullJob<TrainingJobData>
 
   const isGan = job.type === 'gan';
   const training = job.training as unknown as ResolvedTrainingConfig | ResolvedGanTraining;
-  const best = training.checkpoints.bestMetric;
-  const retention: Retention = { keepLast: training.checkpoints.keepLast, ...(best !== undefined ? { best: { metric: best, mode: training.checkpoints.mode ?? 'min' } } : {}) };
+  const best = bestRule(training);
+  const retention: Retention = { keepLast: training.checkpoints.keepLast, ...(best ? { best } : {}) };
   const samplesPerStep = training.batchSize * (isGan ? (training as ResolvedGanTraining).gan.dSteps : 1);
   const control = new SharedArrayBuffer(4);
   const ctl = new Int32Array(control);

@@ -65,12 +65,12 @@ test('a best epoch still held when training ends is flushed, unless it is the la
   assert.deepEqual(run([0.9, 0.5, 0.4], [false, false, false]).flushed, []);
 });
 
-test('flushed on a failure, or when early stopping restored older weights (flush(-1)), even the last epoch goes out', () => {
+test('flushed on a failure, or when early stopping restored older weights (flush() with no covered step), even the last epoch goes out', () => {
   let i = 0;
   const e = new EpochCheckpoints({ due: () => false }, { metric: 'val_loss', mode: 'min' });
   for (; i < 3; i++) e.onEpochEnd(i, (i + 1) * 10, { val_loss: 1 - i / 10 }, () => ({ bytes: new Uint8Array(1) }));
-  assert.deepEqual(e.flush(-1).map((c) => [c.epoch, c.step, c.keep]), [[2, 30, true]]);
-  assert.deepEqual(e.flush(-1), [], 'a held checkpoint goes out once');
+  assert.deepEqual(e.flush().map((c) => [c.epoch, c.step, c.keep]), [[2, 30, true]]);
+  assert.deepEqual(e.flush(), [], 'a held checkpoint goes out once');
 });
 
 test('mode max, ties to the later epoch, and non-finite values never count as best', () => {
@@ -103,10 +103,10 @@ test('a best epoch whose checkpoint is over the hold limit is posted at once (ke
     for (const c of e.onEpochEnd(i, (i + 1) * 10, { val_loss: 1 - i / 10 }, () => ({ bytes: new Uint8Array(sizes[i]) }))) posted.push([c.epoch, c.keep === true]);
   }
   assert.deepEqual(posted, [[1, true]], 'epoch 1 (5 bytes) goes out at once; epochs 0 and 2 (3 and 2 bytes) are held in turn');
-  assert.deepEqual(e.flush(-1).map((c) => c.epoch), [2]);
+  assert.deepEqual(e.flush().map((c) => c.epoch), [2]);
 
   const big = new EpochCheckpoints({ due: () => false }, { metric: 'val_loss', mode: 'min' }, 4);
   big.onEpochEnd(0, 10, { val_loss: 0.9 }, () => ({ bytes: new Uint8Array(3) }));
   assert.equal(big.onEpochEnd(1, 20, { val_loss: 0.5 }, () => ({ bytes: new Uint8Array(5) })).length, 1);
-  assert.deepEqual(big.flush(-1), [], 'the held epoch 0 is no longer the best once epoch 1 went out');
+  assert.deepEqual(big.flush(), [], 'the held epoch 0 is no longer the best once epoch 1 went out');
 });

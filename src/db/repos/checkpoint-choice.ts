@@ -36,6 +36,15 @@ export function latestOf(list: readonly CheckpointInfo[]): CheckpointInfo | unde
   return out;
 }
 
+/**
+ * Whether `v` is at least as good as `than` by the rule: ties count, so among equal values the
+ * later checkpoint (higher step) is the best. The training thread holds back best epochs by
+ * the same test (src/workers/tasks/epoch-checkpoints.ts), so both choose alike.
+ */
+export function atLeastAsGood(v: number, than: number, mode: BestRule['mode']): boolean {
+  return mode === 'min' ? v <= than : v >= than;
+}
+
 /** The best checkpoint by the rule, or undefined when none carries the metric as a number. */
 export function bestOf(list: readonly CheckpointInfo[], rule: BestRule | undefined): CheckpointInfo | undefined {
   if (!rule) return undefined;
@@ -44,7 +53,7 @@ export function bestOf(list: readonly CheckpointInfo[], rule: BestRule | undefin
   for (const c of list) {
     const v = metricOf(c, rule.metric);
     if (v === undefined) continue;
-    const better = !out || (rule.mode === 'min' ? v < outValue : v > outValue) || (v === outValue && c.step > out.step);
+    const better = !out || (v === outValue ? c.step > out.step : atLeastAsGood(v, outValue, rule.mode));
     if (better) {
       out = c;
       outValue = v;

@@ -21,14 +21,10 @@
  *
  * `minIntervalSeconds` 0, and jobs stored before the option existed, post every epoch.
  */
+import { atLeastAsGood, type BestRule } from '../../db/repos/checkpoint-choice.ts';
 import type { TrainMessage } from './messages.ts';
 
 export type EpochCheckpoint = Extract<TrainMessage, { type: 'checkpoint' }>;
-
-export interface BestRule {
-  metric: string;
-  mode: 'min' | 'max';
-}
 
 /** When an epoch's checkpoint is due: `minIntervalSeconds` after the last one taken (or the start). */
 export class CheckpointCadence {
@@ -89,11 +85,14 @@ export class EpochCheckpoints {
     return [];
   }
 
-  /** At the end of training or a stop: the held best epoch, unless it is the one at `finalStep` (the final checkpoint covers it). */
-  flush(finalStep: number): EpochCheckpoint[] {
+  /**
+   * At the end of training, a stop or a failure: the held best epoch, unless it is the one at
+   * `coveredStep` (the final checkpoint, when it holds that epoch's weights).
+   */
+  flush(coveredStep?: number): EpochCheckpoint[] {
     const h = this.held;
     this.held = undefined;
-    return h && h.step !== finalStep ? [{ ...h, keep: true }] : [];
+    return h && h.step !== coveredStep ? [{ ...h, keep: true }] : [];
   }
 
   /** Whether `metrics` is the best so far by the rule (ties go to the later epoch, as the service chooses). */
@@ -101,7 +100,7 @@ export class EpochCheckpoints {
     if (!this.best) return false;
     const v = metrics[this.best.metric];
     if (typeof v !== 'number' || !Number.isFinite(v)) return false;
-    const better = this.bestValue === undefined || (this.best.mode === 'min' ? v <= this.bestValue : v >= this.bestValue);
+    const better = this.bestValue === undefined || atLeastAsGood(v, this.bestValue, this.best.mode);
     if (better) this.bestValue = v;
     return better;
   }

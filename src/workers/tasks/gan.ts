@@ -20,6 +20,7 @@ import { encodePng } from '../../shared/png.ts';
 import type { GanTaskInput, TrainMessage, TrainOutcome } from './messages.ts';
 import { StepPoints, failedOutcome, requestedStop, type StopKind } from './step-points.ts';
 import { CheckpointCadence, EpochCheckpoints, type EpochCheckpoint } from './epoch-checkpoints.ts';
+import { bestRule } from '../../db/repos/checkpoint-choice.ts';
 
 /** Maps `x` in place from `from` = [lo, hi] onto `to`. */
 function rescale(x: Float32Array, from: readonly [number, number], to: readonly [number, number]): void {
@@ -80,11 +81,7 @@ export async function gan(input: GanTaskInput): Promise<TrainOutcome> {
     lastEpoch = trainer.progress.epoch;
     lastStep = trainer.progress.step;
     post({ type: 'begin', epochs: t.epochs, stepsPerEpoch, trainSamples: data.count, startEpoch: lastEpoch, startStep: lastStep });
-    const best = t.checkpoints.bestMetric;
-    const held = new EpochCheckpoints(
-      new CheckpointCadence(t.checkpoints.minIntervalSeconds),
-      best === undefined ? undefined : { metric: best, mode: t.checkpoints.mode ?? 'min' },
-    );
+    const held = new EpochCheckpoints(new CheckpointCadence(t.checkpoints.minIntervalSeconds), bestRule(t));
     epochCheckpoints = held;
     await trainer.fit(real, {
       epochs: t.epochs,
@@ -122,7 +119,7 @@ export async function gan(input: GanTaskInput): Promise<TrainOutcome> {
     return { outcome: 'completed', epoch: lastEpoch, step: lastStep, checkpoint: trainer.saveCheckpoint(), samplePng: samplePng(trainer), logs: lastLogs };
   } catch (e) {
     // A failed run (a non-finite loss, most often) keeps the best epoch it had reached.
-    epochCheckpoints?.flush(-1).forEach(postCheckpoint);
+    epochCheckpoints?.flush().forEach(postCheckpoint);
     const failed = failedOutcome(e, lastEpoch, lastStep);
     if (failed) return failed;
     throw e;

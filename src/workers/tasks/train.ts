@@ -17,6 +17,7 @@ import { ParallelTrainer } from '../parallel/index.ts';
 import type { TrainMessage, TrainOutcome, TrainTaskInput } from './messages.ts';
 import { StepPoints, failedOutcome, requestedStop, type StopKind } from './step-points.ts';
 import { CheckpointCadence, EpochCheckpoints, type EpochCheckpoint } from './epoch-checkpoints.ts';
+import { bestRule } from '../../db/repos/checkpoint-choice.ts';
 
 export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
   const control = new Int32Array(input.control);
@@ -54,7 +55,7 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
           post({ type: 'begin', epochs: t.epochs, stepsPerEpoch, trainSamples, startEpoch: epoch, startStep: lastStep });
           epochCheckpoints = new EpochCheckpoints(
             new CheckpointCadence(t.checkpoints.minIntervalSeconds),
-            { metric: t.checkpoints.bestMetric, mode: t.checkpoints.mode },
+            bestRule(t),
           );
         }
         lastEpoch = epoch;
@@ -104,7 +105,7 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
     if (stopKind === 'abandoned') return { outcome: 'abandoned' };
     // A best epoch held back by the interval goes out before the stop's or the final checkpoint.
     // The final one stands for the last epoch unless early stopping put older weights back.
-    epochCheckpoints?.flush(t.earlyStopping?.restoreBestWeights ? -1 : lastStep).forEach(postCheckpoint);
+    epochCheckpoints?.flush(t.earlyStopping?.restoreBestWeights ? undefined : lastStep).forEach(postCheckpoint);
     if (stopKind) return { outcome: stopKind, epoch: lastEpoch, step: lastStep, checkpoint: stopCheckpoint!, logs: lastLogs };
     const checkpoint = model.saveCheckpoint();
     return {
@@ -116,7 +117,7 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
     };
   } catch (e) {
     // A failed run (a non-finite loss, most often) keeps the best epoch it had reached.
-    epochCheckpoints?.flush(-1).forEach(postCheckpoint);
+    epochCheckpoints?.flush().forEach(postCheckpoint);
     const failed = failedOutcome(e, lastEpoch, lastStep);
     if (failed) return failed;
     throw e;
