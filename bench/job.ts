@@ -7,7 +7,10 @@
  * every 10 s, the best epoch held). The messages the task posts are taken and dropped (no
  * database). Skips, saying so, when Fashion-MNIST is not installed.
  *
- * 1 thread and `--threads` take turns, `--rounds` rounds of one `--epochs`-epoch job each.
+ * 1 thread and `--threads` take turns, `--rounds` rounds of one `--epochs`-epoch job each,
+ * after one job of each that warms the pool's thread up (it loads the modules, V8 compiles
+ * the training code, and the first `--threads` job starts the helper threads that later jobs
+ * take warm: src/workers/parallel/helperPool.ts); those first jobs are printed apart.
  * The rate is the one examples/api-fashion-mnist.ts prints as "within epochs": each epoch's
  * steps between its first and its last step point (the task stamps them), the median over
  * the epochs after the first (warm-up). Set a job's figure from the service beside this one
@@ -48,7 +51,8 @@ const parts = { x: fashionMnistFile('train-images-idx3-ubyte.gz', values.data), 
 const pool = createTrainingPool(1);
 
 /** One job of `nThreads` threads: the median in-epoch rate over epochs 2.., and the whole run's. */
-async function job(nThreads: number, seed: number): Promise<{ inEpoch: number; run: number }> {
+async function job(nThreads: number, seed: number): Promise<{ inEpoch: number; run: number; task: number }> {
+  const start = performance.now();
   const training = resolveTrainingConfig({
     loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'], epochs, batchSize, validationSplit: 0, seed,
     ...(nThreads > 1 ? { threads: nThreads } : {}),
@@ -74,16 +78,22 @@ async function job(nThreads: number, seed: number): Promise<{ inEpoch: number; r
     rates.push(((pts[pts.length - 1].step - pts[0].step) * batchSize * 1000) / (pts[pts.length - 1].time - pts[0].time));
   }
   const last = steps[steps.length - 1];
-  return { inEpoch: median(rates), run: (last.step * batchSize * 1000) / (last.time - begun) };
+  return { inEpoch: median(rates), run: (last.step * batchSize * 1000) / (last.time - begun), task: (performance.now() - start) / 1000 };
 }
 
 console.log(`the worker's train task in its Piscina pool, no service: MLP 784-128-10 on Fashion-MNIST (${values.data})`);
 console.log(`batch ${batchSize}, ${epochs} epochs a job, 1 thread and ${threads} threads taking turns, ${rounds} rounds`);
+const fmt = (v: number) => `${v.toFixed(0).padStart(7)} samples/s`;
+const coldOne = await job(1, 6);
+const coldMany = await job(threads, 6);
+console.log(`  first jobs on a new worker thread (cold), within epochs: 1 thread ${fmt(coldOne.inEpoch)}   ${threads} threads ${fmt(coldMany.inEpoch)}; the whole task ${coldOne.task.toFixed(2)} s and ${coldMany.task.toFixed(2)} s`);
 const one: number[] = [];
 const many: number[] = [];
 const ratios: number[] = [];
 const runOne: number[] = [];
 const runMany: number[] = [];
+const taskOne: number[] = [];
+const taskMany: number[] = [];
 for (let r = 0; r < rounds; r++) {
   const a = await job(1, 7 + r);
   const b = await job(threads, 7 + r);
@@ -91,9 +101,11 @@ for (let r = 0; r < rounds; r++) {
   many.push(b.inEpoch);
   runOne.push(a.run);
   runMany.push(b.run);
+  taskOne.push(a.task);
+  taskMany.push(b.task);
   ratios.push(b.inEpoch / a.inEpoch);
 }
-const fmt = (v: number) => `${v.toFixed(0).padStart(7)} samples/s`;
 console.log(`  within epochs: 1 thread ${fmt(median(one))}   ${threads} threads ${fmt(median(many))}   per round: ${ratioSpread(ratios)}`);
 console.log(`  whole run (first step to last, checkpoints and warm-up included): 1 thread ${fmt(median(runOne))}   ${threads} threads ${fmt(median(runMany))}`);
+console.log(`  the whole task (reading the data set, starting or taking the helpers, training, the final checkpoint), medians: 1 thread ${median(taskOne).toFixed(2)} s   ${threads} threads ${median(taskMany).toFixed(2)} s`);
 await pool.destroy();

@@ -20,7 +20,13 @@
  * reduction and optimizer update) against the whole 1-thread step: the speedup 2 free cores
  * would give before synchronisation and memory contention.
  *
- *   node --import tsx bench/threads.ts [--steps 60] [--rounds 25] [--batches 128,32] [--threads 2] [--no-cnn] [--repeat 1]
+ * Each case first warms up for `--warmup` seconds (at least two rounds): V8 goes on compiling
+ * the training code on its background threads for several seconds (seen: 5-8 s of turns
+ * here), and a compiler thread taking a vCPU stalls a 2-thread step (the other thread waits)
+ * far more than it slows one thread. A job after a worker's first one runs warm (its helper
+ * threads too: src/workers/parallel/helperPool.ts), so the rounds measure that.
+ *
+ *   node --import tsx bench/threads.ts [--steps 60] [--rounds 25] [--warmup 8] [--batches 128,32] [--threads 2] [--no-cnn] [--repeat 1]
  */
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
@@ -41,12 +47,14 @@ const { values } = parseArgs({
     'no-cnn': { type: 'boolean', default: false },
     repeat: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '25' },
+    warmup: { type: 'string', default: '8' },
   },
 });
 const steps = Number(values.steps);
 const batches = values.batches.split(',').map(Number);
 const threads = Number(values.threads);
 const rounds = Number(values.rounds);
+const warmupMs = Number(values.warmup) * 1000;
 
 const MLP = MLP_SPEC;
 const CNN = CNN_SPEC;
@@ -100,7 +108,8 @@ async function interleaved(spec: unknown, inSize: number, batch: number, nSteps:
     const n = nSteps * batch;
     const p = peers;
     const together = async (): Promise<number> => (threads * n) / ((await p.together(one.fit)) / 1000);
-    for (let k = 0; k < 2; k++) {
+    const warmStart = performance.now();
+    for (let k = 0; k < 2 || performance.now() - warmStart < warmupMs; k++) {
       await one.fit();
       await many.fit();
       for (const alt of alternatives.values()) await alt.fit();

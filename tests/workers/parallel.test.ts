@@ -1,12 +1,15 @@
 /**
  * Data-parallel training over threads (src/workers/parallel): 2 threads follow the
  * single-thread loss trajectory within float tolerance; a fixed seed and thread count is
- * bit-reproducible; close() ends every helper; a helper's error surfaces in fit.
+ * bit-reproducible; close() ends every helper's session (the pool: parallel-pool.test.ts); a
+ * helper's error surfaces in fit.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng, Sequential, type Callback } from '../../src/engine/index.ts';
-import { ParallelTrainer, ParallelTrainingError, fitParallel, type ParallelProtocol } from '../../src/workers/parallel/index.ts';
+import {
+  ParallelTrainer, ParallelTrainingError, closeIdleHelpers, fitParallel, idleHelperCount, type ParallelProtocol,
+} from '../../src/workers/parallel/index.ts';
 
 const spec = {
   inputShape: [20],
@@ -172,7 +175,7 @@ for (const protocol of ['deferred', 'rowSplit'] as const) {
     }
   });
 
-  test(`${protocol} protocol: close() ends every helper thread; a closed trainer refuses work`, async () => {
+  test(`${protocol} protocol: close() ends the helpers' sessions (they wait in the pool); a closed trainer refuses work`, async () => {
     const m = model();
     const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, protocol });
     assert.equal(t.splitStep, true);
@@ -182,9 +185,13 @@ for (const protocol of ['deferred', 'rowSplit'] as const) {
     assert.equal(workers.length, 1);
     const w = workers[0];
     await t.close();
-    assert.equal(w.threadId, -1, 'the helper has exited');
+    assert.notEqual(w.threadId, -1, 'the helper waits for the next trainer');
+    assert.ok(idleHelperCount() >= 1);
     assert.throws(() => t.computeGradients(x, y, 32, null), /closed/);
     await t.close();
+    await closeIdleHelpers();
+    assert.equal(w.threadId, -1, 'closeIdleHelpers ends it');
+    assert.equal(idleHelperCount(), 0);
   });
 
   test(`${protocol} protocol: an error in a helper thread surfaces as a ParallelTrainingError from fit`, async () => {

@@ -54,12 +54,13 @@
  *   try { await model.fit(x, y, { batchSize: 128, gradients: trainer }); } finally { await trainer.close(); }
  */
 import { Worker } from 'node:worker_threads';
-import { defaultWasmKernels, sharedFloat32, type DeferredSlice, type GradientStrategy, type Sequential } from '../../engine/index.ts';
+import { defaultWasmKernels, sharedFloat32, type DeferredSlice, type GradientStrategy, type Sequential, type WasmMemory } from '../../engine/index.ts';
 import {
   BATCH, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, PEND, PROGRESS, PSTART, START, STATUS, STEP, WEIGHTS, XPTR,
   commandSlot, controlInts, helperBase, waitChange, waitUpdated,
 } from './controlBlock.ts';
-import type { DeferredInit, HelperFault, HelperInit, HelperMessage, ParallelProtocol } from './messages.ts';
+import type { DeferredInit, HelperFault, HelperInit, HelperMessage, HelperRequest, ParallelProtocol } from './messages.ts';
+import { HELPER_EVENTS, leaseHelper, returnHelper } from './helperPool.ts';
 import { ParallelTrainingError } from './ParallelTrainingError.ts';
 import { leadRows, partBounds, reduceRange, rowBounds } from './ranges.ts';
 import { SpeedSplit } from './speedSplit.ts';
@@ -122,9 +123,19 @@ export class ParallelTrainer implements GradientStrategy {
   private readonly allocate: (n: number) => Float32Array;
   private readonly release: (x: Float32Array) => void;
   private readonly inWasm: boolean;
+  /** With `inWasm`: the memory the shared arrays live in, and its kernels' rounding (the helpers' must match). */
+  private get memory(): WasmMemory | null {
+    return this.inWasm ? defaultWasmKernels().instance.memory : null;
+  }
+
+  private get relaxed(): boolean {
+    return defaultWasmKernels().relaxed;
+  }
   private readonly owned: Float32Array[] = [];
   private readonly add = (dst: Float32Array, src: Float32Array, n: number): void => defaultWasmKernels().addInto(dst, src, n);
   private workers: Worker[] = [];
+  /** The helpers may go back to the pool when their sessions end cleanly (no injected fault). */
+  private reusable = true;
   private closed = false;
   private failed: Error | null = null;
   private pendingReduce = false;
@@ -220,6 +231,9 @@ export class ParallelTrainer implements GradientStrategy {
     const { values, bufferValues } = this.model.storage;
     const slots = this.splitStep && this.model.optimizer?.shareSlots ? this.model.optimizer.shareSlots(this.model.params, this.inWasm ? (n) => this.model.allocateScratch(n) : sharedFloat32) : null;
     const ready: Promise<void>[] = [];
+    // Helpers come warm from this thread's pool when it has some (helperPool.ts); a test's
+    // injected fault gets a new thread, never returned.
+    this.reusable = fault === undefined;
     for (let h = 1; h < this.threads; h++) {
       const init: HelperInit = {
         index: h, threads: this.threads, spec: this.model.spec, seed: this.model.seed, loss: this.model.lossName as string,
@@ -232,11 +246,15 @@ export class ParallelTrainer implements GradientStrategy {
         ...(fault !== undefined && h === 1 ? { fault } : {}),
         ...(this.stage ? { deferred: this.deferredInit(this.stage) } : {}),
       };
-      const worker = new Worker(HELPER_URL, { workerData: init });
+      const { worker, sameMemory } = this.reusable
+        ? leaseHelper(HELPER_URL, this.memory, this.relaxed)
+        : { worker: new Worker(HELPER_URL), sameMemory: false };
       this.workers.push(worker);
+      worker.postMessage({ type: 'session', init, sameMemory } satisfies HelperRequest);
       ready.push(new Promise<void>((resolve, reject) => {
         worker.once('message', (m: HelperMessage) => {
-          if (m.type === 'failed') reject(new ParallelTrainingError(`helper ${h} failed to start: ${m.message}`));
+          if (m.type === 'ended') reject(new ParallelTrainingError(`helper ${h} ended its session before it was ready`));
+          else if (m.type === 'failed') reject(new ParallelTrainingError(`helper ${h} failed to start: ${m.message}`));
           // Both sides must round alike, or 2-thread results would drift from reproducible ones.
           else if (this.inWasm && m.relaxed !== defaultWasmKernels().relaxed) reject(new ParallelTrainingError(`helper ${h} built ${m.relaxed ? 'relaxed' : 'plain'} SIMD kernels, unlike the main thread`));
           else resolve();
@@ -252,7 +270,7 @@ export class ParallelTrainer implements GradientStrategy {
       throw e;
     }
     for (const worker of this.workers) {
-      worker.removeAllListeners();
+      for (const e of HELPER_EVENTS) worker.removeAllListeners(e);
       worker.on('error', (e) => {
         this.failed ??= e;
       });
@@ -526,7 +544,11 @@ export class ParallelTrainer implements GradientStrategy {
     }
   }
 
-  /** Stops the helper threads and waits for them to exit (terminates any that do not within 5 s). */
+  /**
+   * Ends the helpers' sessions. Each helper that ended cleanly waits, warm, for the next
+   * trainer on this thread (helperPool.ts); one that failed, or does not answer within 5 s,
+   * is terminated.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     try {
@@ -536,16 +558,32 @@ export class ParallelTrainer implements GradientStrategy {
     }
     this.closed = true;
     this.signal(EXIT);
-    await Promise.all(this.workers.map((w) => new Promise<void>((resolve) => {
-      if (w.threadId === -1) return resolve();
-      const timer = setTimeout(() => void w.terminate(), CLOSE_TIMEOUT_MS);
-      w.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    })));
+    await Promise.all(this.workers.map((w) => this.releaseHelper(w)));
     this.workers = [];
-    // The helpers are gone: give the shared arrays back (the optimizer keeps its shared slots).
+    // The helpers are done with them: give the shared arrays back (the optimizer keeps its shared slots).
     for (const a of this.owned.splice(0)) this.release(a);
+  }
+
+  /** Waits for a helper's session to end; returns it to the pool, or terminates it. */
+  private releaseHelper(w: Worker): Promise<void> {
+    if (w.threadId === -1) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const finish = (keep: boolean): void => {
+        clearTimeout(timer);
+        w.off('message', onMessage);
+        w.off('exit', onExit);
+        if (keep) {
+          returnHelper(w, this.memory, this.relaxed);
+          resolve();
+        } else void w.terminate().then(() => resolve(), () => resolve());
+      };
+      const onMessage = (m: HelperMessage): void => {
+        if (m.type === 'ended') finish(m.clean && this.reusable && this.failed === null && this.failedUpdate === null);
+      };
+      const onExit = (): void => finish(false);
+      const timer = setTimeout(() => finish(false), CLOSE_TIMEOUT_MS);
+      w.on('message', onMessage);
+      w.once('exit', onExit);
+    });
   }
 }

@@ -4,3 +4,4 @@ export { ParallelTrainingError } from './ParallelTrainingError.ts';
 export { fitParallel } from './fitParallel.ts';
 export type { ParallelFitOptions } from './fitParallel.ts';
 export type { ParallelProtocol } from './messages.ts';
+export { closeIdleHelpers, idleHelperCount } from './helperPool.ts';

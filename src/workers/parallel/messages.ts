@@ -1,6 +1,6 @@
 import type { WasmMemory } from '../../engine/index.ts';
 
-/** What a helper thread gets at start (workerData) and sends back once (ready / failed). */
+/** What a helper thread gets for each session (HelperRequest) and answers once (ready / failed). */
 export interface HelperInit {
   /** This helper's replica index (1..threads-1; the main thread is 0). */
   index: number;
@@ -71,5 +71,15 @@ export type HelperFault = { atCommand: number; kind: 'throw' | 'exit' } | { kind
 /** How the threads share a batch (ParallelTrainer's README). */
 export type ParallelProtocol = 'deferred' | 'rowSplit';
 
-/** `relaxed`: whether the helper's kernels over the shared memory use relaxed SIMD (null: no shared memory). */
-export type HelperMessage = { type: 'ready'; relaxed: boolean | null } | { type: 'failed'; message: string };
+/**
+ * A session for a helper thread (new or warm from helperPool.ts). `sameMemory`: the memory is
+ * the one of the helper's last session, so it keeps its kernel instance over it.
+ */
+export type HelperRequest = { type: 'session'; init: HelperInit; sameMemory: boolean };
+
+/**
+ * `ready` / `failed`: the session's set-up (`relaxed`: whether the helper's kernels over the
+ * shared memory use relaxed SIMD; null: no shared memory). `ended`: the session is over
+ * (after EXIT); `clean` when every command succeeded.
+ */
+export type HelperMessage = { type: 'ready'; relaxed: boolean | null } | { type: 'failed'; message: string } | { type: 'ended'; clean: boolean };

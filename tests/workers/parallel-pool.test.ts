@@ -1,0 +1,138 @@
+/**
+ * Warm helper threads (src/workers/parallel/helperPool.ts): a trainer's helpers go back to
+ * the thread's pool when it closes cleanly, and the next trainer takes them. A warm helper
+ * gives the same weights, bit for bit, as a new one (nothing of an earlier session leaks
+ * into the next); one that failed is not kept; the shared memory stays the same size over
+ * trainer after trainer (a new helper per trainer lost its replica's blocks); idle helpers
+ * do not keep a process alive.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Rng, Sequential, defaultWasmKernels } from '../../src/engine/index.ts';
+import { plainKernels } from '../../src/engine/kernels/wasm/index.ts';
+import { ParallelTrainer, closeIdleHelpers, idleHelperCount, type ParallelProtocol } from '../../src/workers/parallel/index.ts';
+
+const DENSE = {
+  inputShape: [20],
+  layers: [
+    { type: 'dense', units: 32, activation: 'relu' },
+    { type: 'dense', units: 5, activation: 'softmax' },
+  ],
+};
+const CONV = {
+  inputShape: [6, 6, 2],
+  layers: [
+    { type: 'conv2d', filters: 4, kernelSize: 3, activation: 'relu', padding: 'same' },
+    { type: 'maxPooling2d' },
+    { type: 'flatten' },
+    { type: 'dropout', rate: 0.2 },
+    { type: 'dense', units: 5, activation: 'softmax' },
+  ],
+};
+const N = 4 * 32;
+const rng = new Rng(5);
+const x20 = new Float32Array(N * 20).map(() => rng.normal());
+const x72 = new Float32Array(N * 72).map(() => rng.normal());
+const y = new Float32Array(N).map(() => rng.int(5));
+
+type Workers = { workers: { threadId: number }[] };
+const threadIds = (t: ParallelTrainer): number[] => (t as unknown as Workers).workers.map((w) => w.threadId);
+
+/** Fits `spec` for two epochs on 2 threads; returns the weights and the helper's thread id. */
+async function train(spec: typeof DENSE | typeof CONV, protocol: ParallelProtocol, options: { plain?: boolean } = {}): Promise<{ weights: Float32Array; helper: number }> {
+  const m = Sequential.fromSpec(spec, { seed: 3, ...(options.plain ? { kernels: plainKernels } : {}) });
+  m.compile({ optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparseCategoricalCrossentropy' });
+  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, protocol });
+  const [helper] = threadIds(t);
+  try {
+    const x = spec === DENSE ? x20 : x72;
+    await m.fit({ data: x, shape: [N, ...spec.inputShape] }, { data: y, shape: [N] }, { batchSize: 32, epochs: 2, gradients: t });
+  } finally {
+    await t.close();
+  }
+  const weights = m.getWeights();
+  m.dispose();
+  return { weights, helper };
+}
+
+for (const protocol of ['rowSplit', 'deferred'] as const) {
+  test(`${protocol}: a warm helper gives the weights a new one gives, bit for bit, after sessions with other models`, async () => {
+    await closeIdleHelpers();
+    const fresh = await train(DENSE, protocol);
+    assert.equal(idleHelperCount(), 1, 'the helper went back to the pool');
+    // Other sessions in between: a conv model with dropout (its own stream), and a model
+    // outside the wasm memory (plain kernels: plain SharedArrayBuffers).
+    const conv = await train(CONV, protocol);
+    const plain = await train(DENSE, protocol, { plain: true });
+    const warm = await train(DENSE, protocol);
+    assert.equal(conv.helper, fresh.helper, 'the conv model took the warm helper');
+    assert.equal(plain.helper, fresh.helper);
+    assert.equal(warm.helper, fresh.helper);
+    assert.deepEqual(warm.weights, fresh.weights);
+    await closeIdleHelpers();
+  });
+}
+
+test('a helper that failed a command, or ran with an injected fault, is terminated, not kept', async () => {
+  await closeIdleHelpers();
+  const m = Sequential.fromSpec(DENSE, { seed: 3 });
+  m.compile({ optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparseCategoricalCrossentropy' });
+  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { atCommand: 3, kind: 'throw' } });
+  const w = (t as unknown as Workers).workers[0];
+  await assert.rejects(m.fit({ data: x20, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t }), /injected failure/);
+  await t.close();
+  assert.equal(w.threadId, -1);
+  assert.equal(idleHelperCount(), 0);
+
+  // No fault injected: the calling thread's part of an update fails, so the trainer is broken.
+  const m2 = Sequential.fromSpec(DENSE, { seed: 3 });
+  m2.compile({ optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparseCategoricalCrossentropy' });
+  const t2 = await ParallelTrainer.create(m2, { threads: 2, batchSize: 32, protocol: 'deferred' });
+  const w2 = (t2 as unknown as Workers).workers[0];
+  m2.trainStep(x20.subarray(0, 32 * 20), y.subarray(0, 32), 32, null, 0, t2);
+  (m2.optimizer as NonNullable<typeof m2.optimizer>).updateRange = () => {
+    throw new Error('injected update failure');
+  };
+  assert.throws(() => m2.trainStep(x20.subarray(32 * 20, 64 * 20), y.subarray(32, 64), 32, null, 0, t2), /injected update failure/);
+  await t2.close();
+  assert.equal(w2.threadId, -1);
+  assert.equal(idleHelperCount(), 0);
+});
+
+test('trainer after trainer on one thread: the shared wasm memory does not grow', async () => {
+  await closeIdleHelpers();
+  const sizes: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await train(CONV, 'rowSplit');
+    sizes.push(new Int32Array(defaultWasmKernels().instance.memory.buffer, 0, 1)[0]);
+  }
+  // The arena's top (the i32 at address 0) after each: a new helper per trainer raised it by
+  // its replica's blocks every time.
+  assert.deepEqual(sizes.slice(1), [sizes[1], sizes[1], sizes[1], sizes[1]], `arena top per trainer: ${sizes.join(', ')}`);
+  await closeIdleHelpers();
+});
+
+test('idle helpers do not keep the process alive', () => {
+  const script = `
+    import { Sequential } from ${JSON.stringify(fileURLToPath(new URL('../../src/engine/index.ts', import.meta.url)))};
+    import { ParallelTrainer, idleHelperCount } from ${JSON.stringify(fileURLToPath(new URL('../../src/workers/parallel/index.ts', import.meta.url)))};
+    const m = Sequential.fromSpec({ inputShape: [4], layers: [{ type: 'dense', units: 2, activation: 'softmax' }] }, { seed: 1 });
+    m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 4 });
+    await m.fit({ data: new Float32Array(32), shape: [8, 4] }, { data: new Float32Array(8), shape: [8] }, { batchSize: 4, gradients: t });
+    await t.close();
+    console.log('idle', idleHelperCount());
+  `;
+  // A file, not -e: a worker thread inherits the process's flags, and --input-type is -e's only.
+  const file = join(mkdtempSync(join(tmpdir(), 'trainyard-pool-')), 'idle.mts');
+  writeFileSync(file, script);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.error, undefined, 'the process ended by itself (no timeout)');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /idle 1/);
+});
