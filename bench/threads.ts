@@ -37,6 +37,7 @@ import { randomData } from './random-data.ts';
 import { reduceRange } from '../src/workers/parallel/ranges.ts';
 import { defaultWasmKernels } from '../src/engine/kernels/wasm/index.ts';
 import { startPeers } from './peers.ts';
+import { startCoreTrip } from './core-trip.ts';
 import { median, quantile, ratioSpread } from './stats.ts';
 
 const { values } = parseArgs({
@@ -180,12 +181,15 @@ function workSplit(batch: number): [number, number, number] {
 const cases: [string, unknown, number, number][] = batches.map((b) => [`MLP 784-128-10 batch ${b}`, MLP, 784, b]);
 if (!values['no-cnn']) cases.push(['CNN (bench/cnn.ts) batch 128', CNN, 784, 128]);
 
+const trip = await startCoreTrip();
 for (let r = 0; r < Number(values.repeat); r++) {
   console.log(`data-parallel fit, 1 vs ${threads} threads, ${rounds} rounds of turns per case (MLP ${steps} steps a turn, CNN ${Math.max(4, Math.floor(steps / 10))}); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`  ceiling: ${threads} independent 1-thread fits at once, in the same rounds (what the machine gives ${threads} threads of this work now)`);
   for (const [name, spec, inSize, batch] of cases) {
     const nSteps = spec === CNN ? Math.max(4, Math.floor(steps / 10)) : steps;
+    const tripBefore = trip.measure();
     const { ones, manys, peers, others, protocol } = await interleaved(spec, inSize, batch, nSteps, rounds);
+    const tripAfter = trip.measure();
     const one = median(ones);
     const many = median(manys);
     const ceiling = ones.map((o, k) => peers[k] / o);
@@ -195,6 +199,7 @@ for (let r = 0; r < Number(values.repeat); r++) {
     console.log(`  ${''.padEnd(30)} ceiling x${median(ceiling).toFixed(2)} (median; middle half x${quantile(ceiling, 0.25).toFixed(2)}-x${quantile(ceiling, 0.75).toFixed(2)}); data-parallel reached ${(100 * median(reached)).toFixed(0)}% of it (median per round)`);
     const vs = [...others].map(([p, r]) => `${p} x${median(ones.map((o, k) => r[k] / o)).toFixed(2)} (${protocol} against it x${median(manys.map((m, k) => m / r[k])).toFixed(3)})`);
     console.log(`  ${''.padEnd(30)} protocol: ${protocol}` + (vs.length > 0 ? `; in the same rounds ${vs.join(', ')} (medians per round)` : ' (the only one the model can run)'));
+    console.log(`  ${''.padEnd(30)} a cache line's round trip between two threads (bench/core-trip.ts): ${tripBefore.toFixed(0)} ns before the case, ${tripAfter.toFixed(0)} ns after`);
   }
   if (threads === 2) {
     for (const b of batches) {
@@ -203,3 +208,4 @@ for (let r = 0; r < Number(values.repeat); r++) {
     }
   }
 }
+await trip.close();
