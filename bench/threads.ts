@@ -24,7 +24,9 @@
  * the training code on its background threads for several seconds (seen: 5-8 s of turns
  * here), and a compiler thread taking a vCPU stalls a 2-thread step (the other thread waits)
  * far more than it slows one thread. A job after a worker's first one runs warm (its helper
- * threads too: src/workers/parallel/helperPool.ts), so the rounds measure that.
+ * threads too: src/workers/parallel/helperPool.ts), so the rounds measure that. Around each
+ * case it prints how far apart the two vCPUs are (bench/core-trip.ts: a cache line's round
+ * trip between two threads), which on a shared host decides much of the 2-thread ratio.
  *
  *   node --import tsx bench/threads.ts [--steps 60] [--rounds 25] [--warmup 8] [--batches 128,32] [--threads 2] [--no-cnn] [--repeat 1]
  */
