@@ -63,33 +63,41 @@ async function train(spec: typeof DENSE | typeof CONV, protocol: ParallelProtoco
 for (const protocol of ['rowSplit', 'deferred'] as const) {
   test(`${protocol}: a warm helper gives the weights a new one gives, bit for bit, after sessions with other models`, async () => {
     await closeIdleHelpers();
-    const fresh = await train(DENSE, protocol);
+    const denseFresh = await train(DENSE, protocol);
     assert.equal(idleHelperCount(), 1, 'the helper went back to the pool');
-    // Other sessions in between: a conv model with dropout (its own stream), and a model
-    // outside the wasm memory (plain kernels: plain SharedArrayBuffers).
-    const conv = await train(CONV, protocol);
+    await closeIdleHelpers();
+    const convFresh = await train(CONV, protocol);
+    // Sessions on that helper: a model outside the wasm memory (plain kernels: plain
+    // SharedArrayBuffers), then each model again.
     const plain = await train(DENSE, protocol, { plain: true });
-    const warm = await train(DENSE, protocol);
-    assert.equal(conv.helper, fresh.helper, 'the conv model took the warm helper');
-    assert.equal(plain.helper, fresh.helper);
-    assert.equal(warm.helper, fresh.helper);
-    assert.deepEqual(warm.weights, fresh.weights);
+    const denseWarm = await train(DENSE, protocol);
+    const convWarm = await train(CONV, protocol);
+    assert.notEqual(convFresh.helper, denseFresh.helper, 'closeIdleHelpers ended the first helper');
+    assert.deepEqual([plain.helper, denseWarm.helper, convWarm.helper], [convFresh.helper, convFresh.helper, convFresh.helper], 'every later trainer took the warm helper');
+    assert.deepEqual(denseWarm.weights, denseFresh.weights);
+    // The conv model has dropout: the warm helper's stream restarts with each session.
+    assert.deepEqual(convWarm.weights, convFresh.weights);
     await closeIdleHelpers();
   });
 }
 
-test('a helper that failed a command, or ran with an injected fault, is terminated, not kept', async () => {
+test('a warm helper that fails a command is terminated, not kept; so is one with other kernels', async () => {
   await closeIdleHelpers();
+  const { helper } = await train(DENSE, 'rowSplit');
   const m = Sequential.fromSpec(DENSE, { seed: 3 });
   m.compile({ optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparseCategoricalCrossentropy' });
+  // The helper's own command throws: only the helper's report (a session that did not end
+  // clean) tells the trainer not to keep it.
   const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { atCommand: 3, kind: 'throw' } });
   const w = (t as unknown as Workers).workers[0];
+  assert.equal(w.threadId, helper, 'the trainer took the warm helper');
   await assert.rejects(m.fit({ data: x20, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t }), /injected failure/);
   await t.close();
   assert.equal(w.threadId, -1);
   assert.equal(idleHelperCount(), 0);
 
-  // No fault injected: the calling thread's part of an update fails, so the trainer is broken.
+  // The calling thread's part of an update fails: the trainer is broken, its helper not kept.
+  await train(DENSE, 'rowSplit');
   const m2 = Sequential.fromSpec(DENSE, { seed: 3 });
   m2.compile({ optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparseCategoricalCrossentropy' });
   const t2 = await ParallelTrainer.create(m2, { threads: 2, batchSize: 32, protocol: 'deferred' });
@@ -102,6 +110,20 @@ test('a helper that failed a command, or ran with an injected fault, is terminat
   await t2.close();
   assert.equal(w2.threadId, -1);
   assert.equal(idleHelperCount(), 0);
+
+  // A helper made to build plain SIMD128 kernels is a new thread, and is not kept.
+  const warm = await train(DENSE, 'rowSplit');
+  const m3 = Sequential.fromSpec(DENSE, { seed: 3 });
+  m3.compile({ optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparseCategoricalCrossentropy' });
+  const t3 = await ParallelTrainer.create(m3, { threads: 2, batchSize: 32, fault: { kind: 'plainKernels' } }).catch(() => null);
+  if (t3) {
+    const w3 = (t3 as unknown as Workers).workers[0];
+    assert.notEqual(w3.threadId, warm.helper);
+    await t3.close();
+    assert.equal(w3.threadId, -1);
+  }
+  assert.equal(idleHelperCount(), 1, 'the warm helper is still there');
+  await closeIdleHelpers();
 });
 
 test('trainer after trainer on one thread: the shared wasm memory does not grow', async () => {

@@ -231,9 +231,9 @@ export class ParallelTrainer implements GradientStrategy {
     const { values, bufferValues } = this.model.storage;
     const slots = this.splitStep && this.model.optimizer?.shareSlots ? this.model.optimizer.shareSlots(this.model.params, this.inWasm ? (n) => this.model.allocateScratch(n) : sharedFloat32) : null;
     const ready: Promise<void>[] = [];
-    // Helpers come warm from this thread's pool when it has some (helperPool.ts); a test's
-    // injected fault gets a new thread, never returned.
-    this.reusable = fault === undefined;
+    // Helpers come warm from this thread's pool when it has some (helperPool.ts). A test's
+    // plain-kernels fault gets a new thread, never returned (its kernels round differently).
+    this.reusable = fault?.kind !== 'plainKernels';
     for (let h = 1; h < this.threads; h++) {
       const init: HelperInit = {
         index: h, threads: this.threads, spec: this.model.spec, seed: this.model.seed, loss: this.model.lossName as string,
@@ -572,10 +572,8 @@ export class ParallelTrainer implements GradientStrategy {
         clearTimeout(timer);
         w.off('message', onMessage);
         w.off('exit', onExit);
-        if (keep) {
-          returnHelper(w, this.memory, this.relaxed);
-          resolve();
-        } else void w.terminate().then(() => resolve(), () => resolve());
+        if (keep) void returnHelper(w, this.memory, this.relaxed).then(resolve);
+        else void w.terminate().then(() => resolve(), () => resolve());
       };
       const onMessage = (m: HelperMessage): void => {
         if (m.type === 'ended') finish(m.clean && this.reusable && this.failed === null && this.failedUpdate === null);

@@ -113,7 +113,9 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
     };
   }
   const deferred = d.deferred ? deferredState(d.deferred) : null;
-  let seen = Atomics.load(ctrl, GEN);
+  // The trainer's control block is new: every generation from the first is this session's
+  // (a trainer whose other helper failed to start may post EXIT before this one is set up).
+  let seen = 0;
   let commands = 0;
   let clean = true;
   let failedStep: string | null = null;

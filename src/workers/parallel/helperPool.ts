@@ -8,11 +8,13 @@
  * of a job worker's memory per 2-thread CNN job at batch 64, before this pool).
  *
  * Only a helper whose session ended cleanly comes back (ParallelTrainer.close); one that
- * failed a command, crashed, or ran with an injected fault is terminated. Idle helpers do
+ * failed a command or crashed is terminated, and so are helpers past one per spare core.
+ * A helper that fails to set up ends its thread (its blocks are lost). Idle helpers do
  * not keep the process alive (unref) and live as long as the thread that started them (a job
  * worker's Piscina thread ends after its idle timeout, and its helpers with it), or until
  * `closeIdleHelpers()`.
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { WasmMemory } from '../../engine/index.ts';
 
@@ -23,6 +25,11 @@ interface KernelsOver {
 }
 
 const idle: Worker[] = [];
+/**
+ * At most this many idle helpers per thread (each is a thread with its own V8 heap): one per
+ * core beside the calling thread's. A trainer with more threads than that ends the rest.
+ */
+const MAX_IDLE = Math.max(1, availableParallelism() - 1);
 /**
  * A Worker's own listeners, by name: `removeAllListeners()` without a name would also remove
  * Node's internal 'newListener' hook that starts the worker's message port, and a later
@@ -50,17 +57,24 @@ export function leaseHelper(url: URL, memory: WasmMemory | null, relaxed: boolea
   return { worker, sameMemory: matches(worker) };
 }
 
-/** Keeps a helper whose session (over `memory`, if any) ended cleanly, for the next trainer. */
-export function returnHelper(worker: Worker, memory: WasmMemory | null, relaxed: boolean): void {
-  if (memory !== null) kernelsOver.set(worker, { memory, relaxed });
+/**
+ * Keeps a helper whose session (over `memory`, if any) ended cleanly, for the next trainer;
+ * past MAX_IDLE idle helpers, it is terminated instead.
+ */
+export function returnHelper(worker: Worker, memory: WasmMemory | null, relaxed: boolean): Promise<void> {
   for (const e of HELPER_EVENTS) worker.removeAllListeners(e);
+  if (idle.length >= MAX_IDLE) return worker.terminate().then(() => undefined, () => undefined);
+  if (memory !== null) kernelsOver.set(worker, { memory, relaxed });
   worker.unref();
-  // An idle helper should not die; if it does, it leaves the pool.
+  // An idle helper should not fail or die; if it does, it leaves the pool (an 'error' with no
+  // listener would be thrown in this thread).
+  worker.on('error', () => undefined);
   worker.once('exit', () => {
     const i = idle.indexOf(worker);
     if (i >= 0) idle.splice(i, 1);
   });
   idle.push(worker);
+  return Promise.resolve();
 }
 
 /** Helpers waiting for a trainer on this thread. */
