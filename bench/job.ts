@@ -28,6 +28,7 @@ import { resolveTrainingConfig } from '../src/shared/training-config.ts';
 import type { TrainMessage, TrainOutcome, TrainTaskInput } from '../src/workers/tasks/messages.ts';
 import { FASHION_MNIST_DIR, FASHION_MNIST_MLP, fashionMnistFile } from '../examples/fashion-mnist-data.ts';
 import { median, ratioSpread } from './stats.ts';
+import { startCoreTrip } from './core-trip.ts';
 
 const { values } = parseArgs({
   options: {
@@ -84,6 +85,8 @@ async function job(nThreads: number, seed: number): Promise<{ inEpoch: number; r
 console.log(`the worker's train task in its Piscina pool, no service: MLP 784-128-10 on Fashion-MNIST (${values.data})`);
 console.log(`batch ${batchSize}, ${epochs} epochs a job, 1 thread and ${threads} threads taking turns, ${rounds} rounds`);
 const fmt = (v: number) => `${v.toFixed(0).padStart(7)} samples/s`;
+const trip = await startCoreTrip();
+const tripBefore = trip.measure();
 const coldOne = await job(1, 6);
 const coldMany = await job(threads, 6);
 console.log(`  first jobs on a new worker thread (cold), within epochs: 1 thread ${fmt(coldOne.inEpoch)}   ${threads} threads ${fmt(coldMany.inEpoch)}; the whole task ${coldOne.task.toFixed(2)} s and ${coldMany.task.toFixed(2)} s`);
@@ -108,4 +111,6 @@ for (let r = 0; r < rounds; r++) {
 console.log(`  within epochs: 1 thread ${fmt(median(one))}   ${threads} threads ${fmt(median(many))}   per round: ${ratioSpread(ratios)}`);
 console.log(`  whole run (first step to last, checkpoints and warm-up included): 1 thread ${fmt(median(runOne))}   ${threads} threads ${fmt(median(runMany))}`);
 console.log(`  the whole task (reading the data set, starting or taking the helpers, training, the final checkpoint), medians: 1 thread ${median(taskOne).toFixed(2)} s   ${threads} threads ${median(taskMany).toFixed(2)} s`);
+console.log(`  a cache line's round trip between two threads (bench/core-trip.ts): ${tripBefore.toFixed(0)} ns before, ${trip.measure().toFixed(0)} ns after`);
+await trip.close();
 await pool.destroy();
