@@ -23,13 +23,13 @@
  * (docs/api-walkthrough.md). The check is there to catch a broken trainer, not a seed.
  */
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { FASHION_MNIST_DIR, FASHION_MNIST_MLP, fashionMnistFile } from './fashion-mnist-data.ts';
 
 const { values } = parseArgs({
   options: {
-    data: { type: 'string', default: '/usr/share/datasets/fashion-mnist' },
+    data: { type: 'string', default: FASHION_MNIST_DIR },
     epochs: { type: 'string', default: '5' },
     dataset: { type: 'string' },
     job: { type: 'string' },
@@ -82,9 +82,7 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<T> 
   return JSON.parse(text) as T;
 }
 
-function idx(name: string): Uint8Array {
-  return new Uint8Array(gunzipSync(readFileSync(join(values.data, name))));
-}
+const idx = (name: string): Uint8Array => fashionMnistFile(name, values.data);
 
 const seconds = (a: string | number | Date, b: string | number | Date): number => (new Date(b).getTime() - new Date(a).getTime()) / 1000;
 
@@ -110,15 +108,8 @@ if (!jobId) {
   const job = await api<Job>('POST', '/v1/jobs', {
     name: 'fashion-mnist-mlp',
     datasetId,
-    model: {
-      inputShape: [28, 28],
-      layers: [
-        { type: 'rescaling', scale: 1 / 255 },
-        { type: 'flatten' },
-        { type: 'dense', units: 128, activation: 'relu' },
-        { type: 'dense', units: 10, activation: 'softmax' },
-      ],
-    },
+    // The same model `npm run bench job` trains, so the two figures compare.
+    model: FASHION_MNIST_MLP,
     training: {
       optimizer: { type: 'adam', learningRate: 0.001 },
       loss: 'sparseCategoricalCrossentropy',
