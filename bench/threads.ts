@@ -101,7 +101,7 @@ async function interleaved(spec: unknown, inSize: number, batch: number, nSteps:
   try {
     many = await setup(spec, inSize, batch, threads, nSteps);
     // The other protocols the model can run take turns too, for comparison.
-    for (const p of ['deferred', 'rowSplit'] as const) {
+    for (const p of ['deferred', 'rowSplit', 'unitSplit'] as const) {
       if (p === many.protocol) continue;
       const alt = await setup(spec, inSize, batch, threads, nSteps, p);
       if (alt.protocol === p) alternatives.set(p, alt);

@@ -14,7 +14,8 @@ import {
 const spec = {
   inputShape: [20],
   layers: [
-    { type: 'dense', units: 32, activation: 'relu' },
+    // 48 hidden units: the unit split's 16-unit blocks for up to 3 threads.
+    { type: 'dense', units: 48, activation: 'relu' },
     { type: 'dense', units: 5, activation: 'softmax' },
   ],
 };
@@ -48,10 +49,22 @@ async function trajectory(threads: number, s: unknown = spec, optimizer: unknown
   return { losses, weights: m.getWeights(), accuracy: h.history.accuracy[0] };
 }
 
-test('the row split is the default; a dense model with Adam takes the deferred protocol when asked', async () => {
+test('the unit split is the default for a one-hidden-layer MLP, the row split for other models; the deferred protocol when asked', async () => {
   const t = await ParallelTrainer.create(model(), { threads: 2, batchSize: 32 });
-  assert.equal(t.protocol, 'rowSplit');
+  assert.equal(t.protocol, 'unitSplit');
+  assert.equal(t.inputBuffers, 2);
   await t.close();
+  const deeper = { ...spec, layers: [spec.layers[0], { type: 'dense', units: 16, activation: 'relu' }, spec.layers[1]] };
+  const regularized = { ...spec, layers: [{ ...spec.layers[0], kernelRegularizer: 'l2' }, spec.layers[1]] };
+  const narrow = { ...spec, layers: [{ ...spec.layers[0], units: 24 }, spec.layers[1]] };
+  for (const [name, s, threads] of [['two hidden layers', deeper, 2], ['a regularizer', regularized, 2], ['24 hidden units on 2 threads', narrow, 2], ['48 hidden units on 4 threads', spec, 4]] as const) {
+    const o = await ParallelTrainer.create(model(s), { threads, batchSize: 32 });
+    assert.equal(o.protocol, 'rowSplit', name);
+    await o.close();
+  }
+  const asked = await ParallelTrainer.create(model(), { threads: 2, batchSize: 32, protocol: 'rowSplit' });
+  assert.equal(asked.protocol, 'rowSplit');
+  await asked.close();
   const d = await ParallelTrainer.create(model(), { threads: 2, batchSize: 32, protocol: 'deferred' });
   assert.equal(d.protocol, 'deferred');
   assert.equal(d.inputBuffers, 2);
@@ -136,6 +149,53 @@ test('row-split protocol: 3 threads (two helpers, each updating half the weights
   assert.ok(d < 1e-3, `weights differ by ${d}`);
 });
 
+test('unit-split protocol: 2 and 3 threads follow the 1-thread trajectory, and a fixed seed and thread count is bit-reproducible', async () => {
+  const one = await trajectory(1);
+  for (const threads of [2, 3]) {
+    const many = await trajectory(threads, spec, ADAM, 'unitSplit');
+    const again = await trajectory(threads, spec, ADAM, 'unitSplit');
+    assert.deepEqual(many.weights, again.weights, `${threads} threads: reproducible`);
+    assert.deepEqual(many.losses, again.losses);
+    for (let i = 0; i < 20; i++) assert.ok(Math.abs(one.losses[i] - many.losses[i]) < 1e-5, `${threads} threads, step ${i}: ${one.losses[i]} vs ${many.losses[i]}`);
+    let d = 0;
+    for (let i = 0; i < one.weights.length; i++) d = Math.max(d, Math.abs(one.weights[i] - many.weights[i]));
+    assert.ok(d > 0 && d < 1e-4, `${threads} threads: weights differ by ${d} (summed in parts: float rounding, not 0)`);
+    assert.equal(many.accuracy, one.accuracy, 'the metrics see the whole batch\'s output');
+  }
+});
+
+test('unit-split protocol: parameter-free layers before the hidden one, a loss not fused with the output, SGD with momentum and class weights', async () => {
+  const s = {
+    inputShape: [4, 5],
+    layers: [
+      { type: 'rescaling', scale: 0.5, offset: 0.1 },
+      { type: 'flatten' },
+      { type: 'dense', units: 32, activation: 'tanh' },
+      { type: 'dense', units: 5, activation: 'sigmoid' },
+    ],
+  };
+  const sgd = { type: 'sgd', learningRate: 0.05, momentum: 0.9 };
+  const run = async (threads: number): Promise<{ loss: number[]; weights: Float32Array; protocol: string | null }> => {
+    const m = Sequential.fromSpec(s, { seed: 5 });
+    m.compile({ optimizer: sgd, loss: 'binaryCrossentropy', metrics: ['binaryAccuracy'] });
+    const t = threads > 1 ? await ParallelTrainer.create(m, { threads, batchSize: 32 }) : null;
+    try {
+      const yb = new Float32Array(N * 5).map((_, i) => (y[Math.floor(i / 5)] === i % 5 ? 1 : 0));
+      const h = await m.fit({ data: x, shape: [N, 4, 5] }, { data: yb, shape: [N, 5] }, { batchSize: 32, epochs: 2, classWeight: { 0: 2, 1: 0.5 }, ...(t ? { gradients: t } : {}) });
+      return { loss: h.history.loss, weights: m.getWeights(), protocol: t?.protocol ?? null };
+    } finally {
+      await t?.close();
+    }
+  };
+  const one = await run(1);
+  const two = await run(2);
+  assert.equal(two.protocol, 'unitSplit');
+  for (let e = 0; e < 2; e++) assert.ok(Math.abs(one.loss[e] - two.loss[e]) < 1e-5, `epoch ${e}: ${one.loss[e]} vs ${two.loss[e]}`);
+  let d = 0;
+  for (let i = 0; i < one.weights.length; i++) d = Math.max(d, Math.abs(one.weights[i] - two.weights[i]));
+  assert.ok(d < 1e-4, `weights differ by ${d}`);
+});
+
 test('an optimizer that cannot be split (clipnorm) steps on the calling thread, with the same result', async () => {
   const clipped = { type: 'rmsprop', learningRate: 0.01, clipnorm: 0.5 };
   const m = model(spec, clipped);
@@ -158,7 +218,7 @@ test('a fixed seed and thread count is bit-reproducible (with dropout)', async (
   assert.deepEqual(c.weights, d.weights);
 });
 
-for (const protocol of ['deferred', 'rowSplit'] as const) {
+for (const protocol of ['deferred', 'rowSplit', 'unitSplit'] as const) {
   test(`${protocol} protocol: a batch smaller than the thread count and a short last batch work`, async () => {
     const m = model();
     const t = await ParallelTrainer.create(m, { threads: 3, batchSize: 7, protocol });
@@ -210,7 +270,7 @@ for (const protocol of ['deferred', 'rowSplit'] as const) {
   });
 }
 
-for (const protocol of ['deferred', 'rowSplit'] as const) {
+for (const protocol of ['deferred', 'rowSplit', 'unitSplit'] as const) {
   test(`${protocol} protocol: an error in a helper during the optimizer update surfaces from the next batch, which is not applied`, async () => {
     const m = model();
     // Commands: compute, step (batch 1: fails), compute (batch 2: waits for the update first).
@@ -229,9 +289,10 @@ for (const protocol of ['deferred', 'rowSplit'] as const) {
   });
 }
 
-test('deferred protocol: an update that fails on the calling thread fails the step, and the trainer refuses more work', async () => {
+for (const protocol of ['deferred', 'unitSplit'] as const) test(`${protocol} protocol: an update that fails on the calling thread fails the step, and the trainer refuses more work`, async () => {
   const m = model();
-  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, protocol: 'deferred' });
+  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, protocol });
+  assert.equal(t.protocol, protocol);
   try {
     m.trainStep(x.subarray(0, 32 * 20), y.subarray(0, 32), 32, null, 0, t);
     const optimizer = m.optimizer as NonNullable<typeof m.optimizer>;
@@ -246,7 +307,7 @@ test('deferred protocol: an update that fails on the calling thread fails the st
   }
 });
 
-for (const protocol of ['deferred', 'rowSplit'] as const) {
+for (const protocol of ['deferred', 'rowSplit', 'unitSplit'] as const) {
   test(`${protocol} protocol: a helper thread that dies (process.exit) wakes the main thread with a ParallelTrainingError`, async () => {
     const m = model();
     const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { atCommand: 4, kind: 'exit' }, protocol });

@@ -498,6 +498,11 @@ export class Sequential {
     this.memory?.release(x);
   }
 
+  /** The matmul kernels the layers run on (for code computing parts of a step itself: unitSplit.ts). */
+  get kernelSet(): MatmulKernelSet {
+    return this.kernels;
+  }
+
   /**
    * Gives the model's memory back to its kernels' allocator now instead of when the model is
    * collected. The model (and every view of its weights) must not be used afterwards.

@@ -1,6 +1,8 @@
 export { Sequential } from './Sequential.ts';
 export type { SequentialOptions, CompileOptions } from './Sequential.ts';
 export type { DeferredLayer, DeferredSlice } from './deferredGradients.ts';
+export { UnitShard, UnitSplitTail, unitRange, unitSplitLayout } from './unitSplit.ts';
+export type { UnitSplitLayout } from './unitSplit.ts';
 export type { ModelSpec, LayerSpec, NormalizedSpec } from './spec.ts';
 export { validateSpec, MAX_LAYERS } from './validateSpec.ts';
 export type { ValidatedSpec } from './validateSpec.ts';

@@ -1,8 +1,24 @@
 /**
- * Data-parallel training over threads, for one model: `threads - 1` helper threads each
- * hold a replica attached to the model's SharedArrayBuffer weights. Two protocols: the row
- * split (the default: the fastest measured) and deferred weight gradients (`protocol:
- * 'deferred'`: the 1-thread result bit for bit on any thread count).
+ * Training one model over threads: `threads - 1` helper threads each hold a replica attached
+ * to the model's SharedArrayBuffer weights. Three protocols: the unit split (the default for
+ * a one-hidden-layer MLP: each thread owns a range of the hidden units for the whole batch),
+ * the row split (the default for every other model: data-parallel) and deferred weight
+ * gradients (`protocol: 'deferred'`: the 1-thread result bit for bit on any thread count).
+ *
+ * Unit split (where the model allows it: [parameter-free row-by-row layers] dense dense, no
+ * regularizer, an optimizer that updates ranges, the default kernels; engine/model/unitSplit.ts).
+ * Per batch:
+ *   1. `computeGradients`: every thread runs its hidden units on the whole batch (read where
+ *      fit gathered it) and leaves its part of the output layer's pre-activation in a shared
+ *      array; the calling thread waits for the parts, sums them, and computes the output, the
+ *      loss and dz2 (the gradient at the logits) for all rows.
+ *   2. `step`: every thread computes its units' gradients from dz2 and updates them; the
+ *      calling thread returns once its own are done (fit gathers the next batch into its
+ *      other input buffer) and the helpers' run on behind the next forward, which reads only
+ *      the calling thread's own units. Anything reading the weights waits for them (`settle`).
+ *   A thread's weights, gradients and optimizer state never leave it; a step moves the parts
+ *   and dz2 (batch x outputs floats each) and the batch's inputs. The unit ranges are fixed by
+ *   the hidden size and thread count: reproducible bit for bit for a fixed seed and thread count.
  *
  * Deferred weight gradients (where the model allows it: dense layers and row-by-row layers
  * without parameters, an optimizer that updates ranges, the default kernels;
@@ -54,12 +70,15 @@
  *   try { await model.fit(x, y, { batchSize: 128, gradients: trainer }); } finally { await trainer.close(); }
  */
 import { Worker } from 'node:worker_threads';
-import { defaultWasmKernels, sharedFloat32, type DeferredSlice, type GradientStrategy, type Sequential, type WasmMemory } from '../../engine/index.ts';
+import {
+  UnitShard, UnitSplitTail, defaultWasmKernels, sharedFloat32, unitSplitLayout,
+  type DeferredSlice, type GradientStrategy, type LayerParameter, type Sequential, type WasmMemory,
+} from '../../engine/index.ts';
 import {
   BATCH, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, PEND, PROGRESS, PSTART, START, STATUS, STEP, WEIGHTS, XPTR,
   commandSlot, controlInts, helperBase, waitChange, waitUpdated,
 } from './controlBlock.ts';
-import type { DeferredInit, HelperFault, HelperInit, HelperMessage, HelperRequest, ParallelProtocol } from './messages.ts';
+import type { DeferredInit, HelperFault, HelperInit, HelperMessage, HelperRequest, ParallelProtocol, UnitSplitInit } from './messages.ts';
 import { HELPER_EVENTS, leaseHelper, returnHelper } from './helperPool.ts';
 import { ParallelTrainingError } from './ParallelTrainingError.ts';
 import { leadRows, partBounds, reduceRange, rowBounds } from './ranges.ts';
@@ -73,10 +92,10 @@ export interface ParallelTrainerOptions {
   /** Split the optimizer update over the threads when it can be (default true). */
   splitStep?: boolean;
   /**
-   * 'rowSplit' (the default): the fastest measured, reproducible for a fixed seed and thread
-   * count. 'deferred': the 1-thread weights, losses and metrics bit for bit on any thread
-   * count, where the model allows it (else the row split runs; `protocol` on the trainer says
-   * which). See the README.
+   * Default: 'unitSplit' where the model allows it, else 'rowSplit' (the fastest measured for
+   * each; both reproducible for a fixed seed and thread count). 'deferred': the 1-thread
+   * weights, losses and metrics bit for bit on any thread count. A protocol the model does not
+   * allow falls back to the row split (`protocol` on the trainer says which runs). See the README.
    */
   protocol?: ParallelProtocol;
   /** For tests: a fault helper 1 injects (HelperFault: throw or exit at its n-th command, or plain kernels). */
@@ -105,6 +124,10 @@ export class ParallelTrainer implements GradientStrategy {
   /** Deferred protocol: rows of the batch whose weight gradients `step` computes (0: none pending), and where its inputs are. */
   private pendingRows = 0;
   private pendingX: Float32Array = new Float32Array(0);
+  /** Unit split: this thread's units, the tail (loss), each thread's part of the logits, dz2, the parameter ranges this thread updates. */
+  private readonly unit: { shard: UnitShard; tail: UnitSplitTail; parts: Float32Array[]; dz2: Float32Array; ranges: [number, number][]; params: readonly LayerParameter[] } | null = null;
+  /** Unit split: the context of the calling thread's forward (training, the model's stream). */
+  private readonly forwardContext: { training: boolean; rng: Sequential['trainRng'] };
   /** Deferred protocol: when the last STEP was signalled. */
   private stepStart = 0;
   /** Set when the calling thread's part of an update threw (the weights are half updated). */
@@ -153,10 +176,11 @@ export class ParallelTrainer implements GradientStrategy {
     private readonly outSize: number,
     threads: number,
     splitStep: boolean,
-    wanted: ParallelProtocol,
+    wanted: ParallelProtocol | undefined,
   ) {
     this.threads = threads;
     this.splitStep = splitStep;
+    this.forwardContext = { training: true, rng: model.trainRng };
     this.flopsPerSample = splitStep ? model.summary().flops.trainingPerSample : 0;
     this.ctrl = new Int32Array(new SharedArrayBuffer(controlInts(threads) * 4));
     this.losses = new Float64Array(new SharedArrayBuffer(threads * 8));
@@ -178,10 +202,25 @@ export class ParallelTrainer implements GradientStrategy {
     // optimizer updating ranges; its helpers write the model's own gradients.
     const layout = model.deferredLayout;
     const deferred = wanted === 'deferred' && splitStep && this.inWasm && layout !== null;
-    this.protocol = deferred ? 'deferred' : 'rowSplit';
-    this.inputBuffers = deferred ? 2 : 1;
+    const units = (wanted ?? 'unitSplit') === 'unitSplit' && splitStep && this.inWasm ? unitSplitLayout(model.layers, threads) : null;
+    this.protocol = deferred ? 'deferred' : units ? 'unitSplit' : 'rowSplit';
+    // Both read the last batch's inputs in `step` (the helpers maybe after it returns).
+    this.inputBuffers = deferred || units ? 2 : 1;
     this.grads = [model.storage.grads];
-    if (!deferred) for (let h = 1; h < threads; h++) this.grads.push(this.allocate(model.paramCount));
+    if (!deferred && !units) for (let h = 1; h < threads; h++) this.grads.push(this.allocate(model.paramCount));
+    if (units) {
+      const memory = { allocate: (n: number) => this.allocate(n) };
+      const shard = new UnitShard(model.layers, units, model.kernelSet, memory, 0, threads);
+      const base = model.storage.values.byteOffset;
+      this.unit = {
+        shard,
+        tail: new UnitSplitTail(model.layers, units, model.kernelSet, memory, model.lossHead as NonNullable<Sequential['lossHead']>),
+        parts: Array.from({ length: threads }, () => this.allocate(maxBatch * units.outSize)),
+        dz2: this.allocate(maxBatch * units.outSize),
+        ranges: shard.ranges((p) => (p.byteOffset - base) / 4),
+        params: model.params,
+      };
+    }
     this.speed = new SpeedSplit(threads);
     this.rows = new Int32Array(threads + 1);
     this.times = new Float64Array(new SharedArrayBuffer(threads * 2 * 8));
@@ -221,7 +260,7 @@ export class ParallelTrainer implements GradientStrategy {
       !(optimizer as { clipnorm?: number }).clipnorm && !(optimizer as { globalClipnorm?: number }).globalClipnorm;
     const xSize = model.inputShape.reduce((a, b) => a * b, 1);
     const ySize = model.lossHead.labelSize(model.outputSize, model.outputCols);
-    const t = new ParallelTrainer(model, batchSize, xSize, ySize, model.outputSize, threads, split, options.protocol ?? 'rowSplit');
+    const t = new ParallelTrainer(model, batchSize, xSize, ySize, model.outputSize, threads, split, options.protocol);
     await t.start(options.fault);
     return t;
   }
@@ -245,6 +284,7 @@ export class ParallelTrainer implements GradientStrategy {
         ...(this.inWasm ? { memory: defaultWasmKernels().instance.memory, relaxed: defaultWasmKernels().relaxed } : {}),
         ...(fault !== undefined && h === 1 ? { fault } : {}),
         ...(this.stage ? { deferred: this.deferredInit(this.stage) } : {}),
+        ...(this.unit ? { unitSplit: { parts: this.unit.parts, dz2: this.unit.dz2 } satisfies UnitSplitInit } : {}),
       };
       const { worker, sameMemory } = this.reusable
         ? leaseHelper(HELPER_URL, this.memory, this.relaxed)
@@ -312,6 +352,7 @@ export class ParallelTrainer implements GradientStrategy {
       return loss;
     }
     if (this.stage) return this.computeDeferred(this.stage, x, y, batch, weights);
+    if (this.unit) return this.computeUnitSplit(this.unit, x, y, batch, weights);
     const ctrl = this.ctrl;
     const lead = leadRows(this.model.paramCount, this.flopsPerSample, batch, this.threads);
     for (let h = 1; h < this.threads; h++) {
@@ -400,6 +441,63 @@ export class ParallelTrainer implements GradientStrategy {
   }
 
   /**
+   * The unit split, steps 1 and 2 (unitSplit.ts): every thread its part of the logits for the
+   * whole batch; then this thread sums them, and computes the loss and dz2 for all rows. The
+   * helpers may still be updating their units from the last step: their parts come after.
+   */
+  private computeUnitSplit(unit: NonNullable<ParallelTrainer['unit']>, x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null): number {
+    const ctrl = this.ctrl;
+    this.pendingRows = 0;
+    // The helpers read the whole batch's inputs in the shared memory (and again in `step`).
+    let xb = x;
+    if (!defaultWasmKernels().arena.owns(x)) {
+      this.x.set(x.subarray(0, batch * this.xSize));
+      xb = this.x;
+    }
+    Atomics.store(ctrl, XPTR, xb.byteOffset);
+    Atomics.store(ctrl, BATCH, batch);
+    const gen = this.signal(COMPUTE);
+    try {
+      unit.shard.forward(xb, batch, this.forwardContext, unit.parts[0]);
+    } finally {
+      // Having done this command, the helpers have done the update before it too.
+      this.pendingStep = null;
+      this.model.setPendingUpdate(null);
+      this.waitHelpers(gen);
+    }
+    const { loss, output, dz2 } = unit.tail.run(unit.parts, y, batch, weights);
+    unit.dz2.set(dz2.subarray(0, batch * this.outSize));
+    this.lastOutput.set(output.subarray(0, batch * this.outSize));
+    this.pendingRows = batch;
+    return loss;
+  }
+
+  /** The unit split, step 3: every thread's gradients and update of its units; the helpers' go on after this returns (see `settle`). */
+  private stepUnitSplit(unit: NonNullable<ParallelTrainer['unit']>): void {
+    const optimizer = this.model.optimizer;
+    const plan = optimizer?.beginRangeStep?.() ?? null;
+    if (!optimizer?.updateRange || plan === null) throw new ParallelTrainingError(`optimizer ${optimizer?.type ?? '(none)'} refused a range step`);
+    this.stepArgs[0] = plan.lr;
+    this.stepArgs[1] = plan.t;
+    const gen = this.signal(STEP);
+    try {
+      unit.shard.backward(unit.dz2);
+      for (const [a, b] of unit.ranges) optimizer.updateRange(unit.params, plan.lr, plan.t, a, b);
+    } catch (e) {
+      try {
+        this.waitHelpers(gen);
+      } catch {
+        // the calling thread's own error is the one reported
+      }
+      this.failedUpdate = `the optimizer update failed on the calling thread: ${e instanceof Error ? e.message : String(e)}`;
+      throw e;
+    }
+    this.pendingStep = gen;
+    this.model.setPendingUpdate(() => this.settle());
+  }
+
+
+  /**
    * The deferred protocol's phase B: every thread computes the weight gradients of its share
    * of each layer's output units (from all the batch's rows) and updates those parameters.
    */
@@ -461,6 +559,11 @@ export class ParallelTrainer implements GradientStrategy {
       const rows = this.pendingRows;
       this.pendingRows = 0;
       this.stepDeferred(this.stage, rows);
+      return;
+    }
+    if (this.unit && this.pendingRows > 0) {
+      this.pendingRows = 0;
+      this.stepUnitSplit(this.unit);
       return;
     }
     const plan = this.pendingReduce ? optimizer.beginRangeStep?.() ?? null : null;

@@ -10,7 +10,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import {
-  Rng, Sequential, createOptimizer, createWasmKernels, wasmKernelSet, type Optimizer, type Parameter, type WasmMatmulKernels,
+  Rng, Sequential, UnitShard, createOptimizer, createWasmKernels, unitSplitLayout, wasmKernelSet, type Optimizer, type Parameter, type WasmMatmulKernels,
 } from '../../engine/index.ts';
 import {
   BATCH, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, OK, PEND, PROGRESS, PSTART, START, STATUS, STEP, WEIGHTS, XPTR,
@@ -61,6 +61,7 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
         ? { config: init.optimizer.config, slots: Object.fromEntries(Object.entries(init.optimizer.slots).map(([k, v]) => [k, re(v)])) }
         : null,
       ...(init.deferred ? { deferred: { ...init.deferred, dz: init.deferred.dz.map((a) => a && re(a)), x: init.deferred.x.map((a) => a && re(a)) } } : {}),
+      ...(init.unitSplit ? { unitSplit: { parts: init.unitSplit.parts.map(re), dz2: re(init.unitSplit.dz2) } } : {}),
     }
     : init;
   const add: AddInto | undefined = wk ? wk.addInto : undefined;
@@ -69,10 +70,12 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
   let optimizer: Optimizer | null = null;
   /** The parameters as the optimizer sees them: shared weights, the reduced (model's) gradients. */
   let params: Parameter[] = [];
+  /** The unit split: this helper's units, the ranges it updates, the shared parts and dz2. */
+  let unit: { shard: UnitShard; ranges: [number, number][]; parts: Float32Array[]; dz2: Float32Array; context: { training: boolean; rng: Rng } } | null = null;
   try {
     replica = Sequential.fromSpec(d.spec, {
       // Deferred: the replica writes its units of the model's own gradients.
-      seed: d.seed, storage: { values: d.values, bufferValues: d.bufferValues, grads: d.grads[d.deferred ? 0 : d.index] }, ...(kernelSet ? { kernels: kernelSet } : {}),
+      seed: d.seed, storage: { values: d.values, bufferValues: d.bufferValues, grads: d.grads[d.deferred || d.unitSplit ? 0 : d.index] }, ...(kernelSet ? { kernels: kernelSet } : {}),
     });
     replica.compile({ optimizer: 'sgd', loss: d.loss });
     replica.trainRng.setState(new Rng(replicaStreamSeed(d.seed, d.index)).getState());
@@ -88,6 +91,14 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
         off += n;
         return q;
       });
+    }
+    if (d.unitSplit) {
+      const layout = unitSplitLayout(replica.layers, d.threads);
+      if (!layout || !optimizer) throw new Error('the unit split needs a one-hidden-layer MLP and an optimizer that updates ranges');
+      const memory = { allocate: (n: number) => replica.allocateScratch(n) };
+      const shard = new UnitShard(replica.layers, layout, replica.kernelSet, memory, d.index, d.threads);
+      const base = d.values.byteOffset;
+      unit = { shard, ranges: shard.ranges((p) => (p.byteOffset - base) / 4), parts: d.unitSplit.parts, dz2: d.unitSplit.dz2, context: { training: true, rng: replica.trainRng } };
     }
   } catch (e) {
     post({ type: 'failed', message: e instanceof Error ? e.message : String(e) });
@@ -171,8 +182,22 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
     });
   }
 
+  /** The unit split's step 1: this helper's part of the logits, for the whole batch. */
+  function computeUnits(u: NonNullable<typeof unit>): void {
+    if (!wk) throw new Error('the unit split needs the shared wasm memory');
+    const rows = Atomics.load(ctrl, BATCH);
+    u.shard.forward(wk.arena.view(Atomics.load(ctrl, XPTR), rows * d.xSize), rows, u.context, u.parts[d.index]);
+  }
+
+  /** The unit split's step 3: this helper's gradients from dz2, and the update of its units. */
+  function stepUnits(u: NonNullable<typeof unit>): void {
+    u.shard.backward(u.dz2);
+    for (const [a, b] of u.ranges) optimizer?.updateRange?.(params, stepArgs[0], stepArgs[1], a, b);
+  }
+
   function compute(): void {
     if (deferred) return computeDeferred(deferred);
+    if (unit) return computeUnits(unit);
     awaitOtherUpdates();
     const start = Atomics.load(ctrl, base + START);
     const end = Atomics.load(ctrl, base + END);
@@ -192,6 +217,7 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
 
   function step(): void {
     if (deferred) return stepDeferred(deferred);
+    if (unit) return stepUnits(unit);
     // This helper's share of the parameters, set by the main thread for each step, front to
     // back in chunks: the main thread's next forward starts on the first ones (PROGRESS).
     const from = Atomics.load(ctrl, base + PSTART);

@@ -45,6 +45,13 @@ export interface HelperInit {
    * The helper's replica then writes the model's own gradients (`grads[0]`), its units only.
    */
   deferred?: DeferredInit;
+  /**
+   * The unit split (ParallelTrainer `protocol: 'unitSplit'`): each thread's part of the output
+   * layer's pre-activation (threads arrays of the largest batch x outputs), and the gradient
+   * there the calling thread computes. The replica writes the model's own gradients
+   * (`grads[0]`), its units only.
+   */
+  unitSplit?: UnitSplitInit;
   /** For tests (see HelperFault). */
   fault?: HelperFault;
 }
@@ -60,6 +67,11 @@ export interface DeferredInit {
   times: SharedArrayBuffer;
 }
 
+export interface UnitSplitInit {
+  parts: Float32Array[];
+  dz2: Float32Array;
+}
+
 /**
  * Faults a test can inject into helper 1: at its n-th command (COMPUTE and STEP counted,
  * 1-based) it throws, or exits its thread; or it builds plain SIMD128 kernels whatever the
@@ -69,7 +81,7 @@ export interface DeferredInit {
 export type HelperFault = { atCommand: number; kind: 'throw' | 'exit' } | { kind: 'plainKernels' } | { kind: 'slow'; ms: number };
 
 /** How the threads share a batch (ParallelTrainer's README). */
-export type ParallelProtocol = 'deferred' | 'rowSplit';
+export type ParallelProtocol = 'deferred' | 'rowSplit' | 'unitSplit';
 
 /**
  * A session for a helper thread (new or warm from helperPool.ts). `sameMemory`: the memory is

@@ -83,7 +83,7 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
 
     // threads > 1: the batch gradients and the update are split over helper threads (src/workers/parallel).
     const parallel = (t.threads ?? 1) > 1
-      ? await ParallelTrainer.create(model, { threads: t.threads ?? 1, batchSize: t.batchSize, protocol: t.exactAcrossThreads ? 'deferred' : 'rowSplit' })
+      ? await ParallelTrainer.create(model, { threads: t.threads ?? 1, batchSize: t.batchSize, ...(t.exactAcrossThreads ? { protocol: 'deferred' } : {}) })
       : null;
     let history;
     try {
