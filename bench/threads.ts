@@ -1,7 +1,7 @@
 /**
- * Data-parallel training over threads (src/workers/parallel): samples/s of the same fit
- * with 1 thread and with 2 (ParallelTrainer: the main thread + one helper on the shared
- * weights, the optimizer update on the helper), and the ratio, in one run. MLP 784-128-10
+ * Training over threads (src/workers/parallel): samples/s of the same fit with 1 thread and
+ * with 2 (ParallelTrainer, the main thread + one helper, in the protocol a job takes: the unit
+ * split for the MLP, the row split for the CNN), and the ratio, in one run. MLP 784-128-10
  * (Adam) at batch 128 and 32, and the CNN of bench/cnn.ts at batch 128 (fewer steps).
  *
  * On a shared VM the machine's speed changes from one second to the next (seen: x0.8 to
@@ -11,10 +11,10 @@
  * `threads - 1` worker threads fitting their own copies at the same time (bench/peers.ts:
  * nothing shared, no synchronisation). That last one is the ceiling: what the machine gives
  * this very work on `threads` threads during that round. Every other protocol the model can
- * run (ParallelTrainer: row split, deferred) takes a turn too, and the bench prints
+ * run (ParallelTrainer: unit split, row split, deferred) takes a turn too, and the bench prints
  * each against 1 thread and the default one against it. It prints the medians, the
- * data-parallel ratio, the spread of the per-round ratios, the ceiling's median, and the
- * share of the ceiling the data-parallel fit reached (per round, then the median).
+ * 2-thread ratio, the spread of the per-round ratios, the ceiling's median, and the
+ * share of the ceiling the 2-thread fit reached (per round, then the median).
  * It also prints, per MLP batch size, the work split alone, timed in one thread (so other
  * load barely matters): one thread's share of a 2-thread step (half the rows, half the
  * reduction and optimizer update) against the whole 1-thread step: the speedup 2 free cores
@@ -63,13 +63,13 @@ const MLP = MLP_SPEC;
 const CNN = CNN_SPEC;
 
 /** A compiled model (and its ParallelTrainer when threads > 1) fitting on one fixed random data set. */
-async function setup(spec: unknown, inSize: number, batch: number, nThreads: number, nSteps: number, protocol: ParallelProtocol = 'rowSplit'): Promise<{ fit: () => Promise<number>; close: () => Promise<void>; protocol: ParallelProtocol | null }> {
+async function setup(spec: unknown, inSize: number, batch: number, nThreads: number, nSteps: number, protocol?: ParallelProtocol): Promise<{ fit: () => Promise<number>; close: () => Promise<void>; protocol: ParallelProtocol | null }> {
   const n = nSteps * batch;
   const { x, y } = randomData(n, inSize);
   const shape = (spec as { inputShape: number[] }).inputShape;
   const model = Sequential.fromSpec(spec, { seed: 0 });
   model.compile({ optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparseCategoricalCrossentropy' });
-  const trainer = nThreads > 1 ? await ParallelTrainer.create(model, { threads: nThreads, batchSize: batch, protocol }) : null;
+  const trainer = nThreads > 1 ? await ParallelTrainer.create(model, { threads: nThreads, batchSize: batch, ...(protocol ? { protocol } : {}) }) : null;
   const opts = { batchSize: batch, epochs: 1, shuffle: false, ...(trainer ? { gradients: trainer } : {}) };
   const xs = { data: x, shape: [n, ...shape] };
   const ys = { data: y, shape: [n] };
@@ -185,7 +185,7 @@ if (!values['no-cnn']) cases.push(['CNN (bench/cnn.ts) batch 128', CNN, 784, 128
 
 const trip = await startCoreTrip();
 for (let r = 0; r < Number(values.repeat); r++) {
-  console.log(`data-parallel fit, 1 vs ${threads} threads, ${rounds} rounds of turns per case (MLP ${steps} steps a turn, CNN ${Math.max(4, Math.floor(steps / 10))}); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`fit, 1 vs ${threads} threads (the default protocol), ${rounds} rounds of turns per case (MLP ${steps} steps a turn, CNN ${Math.max(4, Math.floor(steps / 10))}); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`  ceiling: ${threads} independent 1-thread fits at once, in the same rounds (what the machine gives ${threads} threads of this work now)`);
   for (const [name, spec, inSize, batch] of cases) {
     const nSteps = spec === CNN ? Math.max(4, Math.floor(steps / 10)) : steps;
@@ -198,15 +198,15 @@ for (let r = 0; r < Number(values.repeat); r++) {
     const reached = manys.map((m, k) => m / peers[k]);
     console.log(`  ${name.padEnd(30)} 1 thread ${one.toFixed(0).padStart(7)} samples/s   ${threads} threads ${many.toFixed(0).padStart(7)} samples/s   x${(many / one).toFixed(2)}` +
       ` (medians); per round: ${ratioSpread(ones.map((o, k) => manys[k] / o))}`);
-    console.log(`  ${''.padEnd(30)} ceiling x${median(ceiling).toFixed(2)} (median; middle half x${quantile(ceiling, 0.25).toFixed(2)}-x${quantile(ceiling, 0.75).toFixed(2)}); data-parallel reached ${(100 * median(reached)).toFixed(0)}% of it (median per round)`);
+    console.log(`  ${''.padEnd(30)} ceiling x${median(ceiling).toFixed(2)} (median; middle half x${quantile(ceiling, 0.25).toFixed(2)}-x${quantile(ceiling, 0.75).toFixed(2)}); ${threads} threads reached ${(100 * median(reached)).toFixed(0)}% of it (median per round)`);
     const vs = [...others].map(([p, r]) => `${p} x${median(ones.map((o, k) => r[k] / o)).toFixed(2)} (${protocol} against it x${median(manys.map((m, k) => m / r[k])).toFixed(3)})`);
-    console.log(`  ${''.padEnd(30)} protocol: ${protocol}` + (vs.length > 0 ? `; in the same rounds ${vs.join(', ')} (medians per round)` : ' (the only one the model can run)'));
+    console.log(`  ${''.padEnd(30)} protocol: ${protocol} (the default)` + (vs.length > 0 ? `; in the same rounds ${vs.join(', ')} (medians per round)` : ' (the only one the model can run)'));
     console.log(`  ${''.padEnd(30)} a cache line's round trip between two threads (bench/core-trip.ts): ${tripBefore.toFixed(0)} ns before the case, ${tripAfter.toFixed(0)} ns after`);
   }
   if (threads === 2) {
     for (const b of batches) {
       const [whole, share, ratio] = workSplit(b);
-      console.log(`  work split, MLP batch ${b}: 1-thread step ${whole.toFixed(0)} us, one thread's share of a 2-thread step ${share.toFixed(0)} us (medians): x${ratio.toFixed(2)} (per round) with 2 free cores, before sync`);
+      console.log(`  the row split's work split, MLP batch ${b}: 1-thread step ${whole.toFixed(0)} us, one thread's share of a 2-thread step ${share.toFixed(0)} us (medians): x${ratio.toFixed(2)} (per round) with 2 free cores, before sync`);
     }
   }
 }
