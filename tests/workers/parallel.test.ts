@@ -164,6 +164,27 @@ test('unit-split protocol: 2 and 3 threads follow the 1-thread trajectory, and a
   }
 });
 
+test('unit-split protocol: a caller driving trainStep with arrays outside the shared memory gets the same weights however late the helper runs', async () => {
+  const weightsAfter = async (fault?: { kind: 'slow'; ms: number }): Promise<Float32Array> => {
+    const m = model();
+    const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, ...(fault ? { fault } : {}) });
+    assert.equal(t.protocol, 'unitSplit');
+    try {
+      // One plain array reused for every batch, as a hand-written loop would.
+      const xb = new Float32Array(32 * 20);
+      for (let b = 0; b < 3; b++) {
+        xb.set(x.subarray(b * 32 * 20, (b + 1) * 32 * 20));
+        m.trainStep(xb, y.subarray(b * 32, (b + 1) * 32), 32, null, 0, t);
+      }
+      return m.getWeights();
+    } finally {
+      await t.close();
+    }
+  };
+  // The slow helper starts each step's update 30 ms late, after the next batch was copied.
+  assert.deepEqual(await weightsAfter({ kind: 'slow', ms: 30 }), await weightsAfter());
+});
+
 test('unit-split protocol: parameter-free layers before the hidden one, a loss not fused with the output, SGD with momentum and class weights', async () => {
   const s = {
     inputShape: [4, 5],

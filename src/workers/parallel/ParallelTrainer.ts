@@ -451,6 +451,9 @@ export class ParallelTrainer implements GradientStrategy {
     // The helpers read the whole batch's inputs in the shared memory (and again in `step`).
     let xb = x;
     if (!defaultWasmKernels().arena.owns(x)) {
+      // The helpers' last STEP may still read the copy of the last batch (fit's own buffers
+      // alternate, so it never comes here).
+      this.settle();
       this.x.set(x.subarray(0, batch * this.xSize));
       xb = this.x;
     }
