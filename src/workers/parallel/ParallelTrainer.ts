@@ -482,10 +482,22 @@ export class ParallelTrainer implements GradientStrategy {
     if (!optimizer?.updateRange || plan === null) throw new ParallelTrainingError(`optimizer ${optimizer?.type ?? '(none)'} refused a range step`);
     this.stepArgs[0] = plan.lr;
     this.stepArgs[1] = plan.t;
-    const gen = this.signal(STEP);
-    try {
+    const update = optimizer.updateRange.bind(optimizer);
+    this.ownUpdate(this.signal(STEP), () => {
       unit.shard.backward(unit.dz2);
-      for (const [a, b] of unit.ranges) optimizer.updateRange(unit.params, plan.lr, plan.t, a, b);
+      for (const [a, b] of unit.ranges) update(unit.params, plan.lr, plan.t, a, b);
+    });
+  }
+
+  /**
+   * Runs the calling thread's part of the update the helpers started (generation `gen`), then
+   * returns to fit while theirs may still run: anything that reads the weights (the next
+   * forward first of all) waits for them (`settle`). If its own part throws, its parameters
+   * are half updated: its error (not a helper's) is reported, and the trainer refuses more work.
+   */
+  private ownUpdate(gen: number, work: () => void): void {
+    try {
+      work();
     } catch (e) {
       try {
         this.waitHelpers(gen);
@@ -520,27 +532,12 @@ export class ParallelTrainer implements GradientStrategy {
     const params = model.params;
     const gen = this.signal(STEP);
     this.stepStart = performance.now();
-    try {
-      layout.forEach((l, i) => {
-        const j1 = this.unitBounds[i * (T + 1) + 1];
-        model.deferredWeightGrads(l, stage.dz[l.index] as Float32Array, stage.x[l.index] ?? this.pendingX, rows, 0, j1);
-        for (const p of l.params) optimizer.updateRange?.(params, plan.lr, plan.t, p.offset, p.offset + j1 * p.perUnit);
-      });
-    } catch (e) {
-      // This thread's units are half updated: report its error (not a helper's) and refuse more work.
-      try {
-        this.waitHelpers(gen);
-      } catch {
-        // the main thread's own error is the one reported
-      }
-      this.failedUpdate = `the optimizer update failed on the calling thread: ${e instanceof Error ? e.message : String(e)}`;
-      throw e;
-    }
-    // The helpers may still be on their units: return to fit (metrics, callbacks, the next
-    // batch's gather into its other input buffer) and wait for them before anything reads the
-    // weights (the next forward first of all).
-    this.pendingStep = gen;
-    this.model.setPendingUpdate(() => this.settle());
+    // fit gathers the next batch into its other input buffer meanwhile.
+    this.ownUpdate(gen, () => layout.forEach((l, i) => {
+      const j1 = this.unitBounds[i * (T + 1) + 1];
+      model.deferredWeightGrads(l, stage.dz[l.index] as Float32Array, stage.x[l.index] ?? this.pendingX, rows, 0, j1);
+      for (const p of l.params) optimizer.updateRange?.(params, plan.lr, plan.t, p.offset, p.offset + j1 * p.perUnit);
+    }));
   }
 
   /** Deferred protocol: after the helpers' units of the last step, splits the next step's units by what each thread took (the main thread's time includes fit's work in between). */
