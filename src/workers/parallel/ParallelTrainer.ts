@@ -511,7 +511,6 @@ export class ParallelTrainer implements GradientStrategy {
     this.model.setPendingUpdate(() => this.settle());
   }
 
-
   /**
    * The deferred protocol's phase B: every thread computes the weight gradients of its share
    * of each layer's output units (from all the batch's rows) and updates those parameters.
