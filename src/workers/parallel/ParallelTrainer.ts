@@ -281,7 +281,7 @@ export class ParallelTrainer implements GradientStrategy {
         control: this.ctrl.buffer as SharedArrayBuffer, losses: this.losses.buffer as SharedArrayBuffer,
         step: this.stepArgs.buffer as SharedArrayBuffer, errors: this.errors.buffer as SharedArrayBuffer,
         x: this.x, y: this.y, w: this.w, out: this.lastOutput, xSize: this.xSize, ySize: this.ySize, outSize: this.outSize,
-        ...(this.inWasm ? { memory: defaultWasmKernels().instance.memory, relaxed: defaultWasmKernels().relaxed } : {}),
+        ...(this.memory ? { memory: this.memory, relaxed: this.relaxed } : {}),
         ...(fault !== undefined && h === 1 ? { fault } : {}),
         ...(this.stage ? { deferred: this.deferredInit(this.stage) } : {}),
         ...(this.unit ? { unitSplit: { parts: this.unit.parts, dz2: this.unit.dz2 } satisfies UnitSplitInit } : {}),
@@ -296,7 +296,7 @@ export class ParallelTrainer implements GradientStrategy {
           if (m.type === 'ended') reject(new ParallelTrainingError(`helper ${h} ended its session before it was ready`));
           else if (m.type === 'failed') reject(new ParallelTrainingError(`helper ${h} failed to start: ${m.message}`));
           // Both sides must round alike, or 2-thread results would drift from reproducible ones.
-          else if (this.inWasm && m.relaxed !== defaultWasmKernels().relaxed) reject(new ParallelTrainingError(`helper ${h} built ${m.relaxed ? 'relaxed' : 'plain'} SIMD kernels, unlike the main thread`));
+          else if (this.inWasm && m.relaxed !== this.relaxed) reject(new ParallelTrainingError(`helper ${h} built ${m.relaxed ? 'relaxed' : 'plain'} SIMD kernels, unlike the main thread`));
           else resolve();
         });
         worker.once('error', (e) => reject(new ParallelTrainingError(`helper ${h} crashed: ${e.message}`)));
@@ -476,18 +476,24 @@ export class ParallelTrainer implements GradientStrategy {
   }
 
   /** The unit split, step 3: every thread's gradients and update of its units; the helpers' go on after this returns (see `settle`). */
-  private stepUnitSplit(unit: NonNullable<ParallelTrainer['unit']>): void {
+  private stepUnitSplit(): void {
     const optimizer = this.model.optimizer;
-    const plan = optimizer?.beginRangeStep?.() ?? null;
-    if (!optimizer?.updateRange || plan === null) throw new ParallelTrainingError(`optimizer ${optimizer?.type ?? '(none)'} refused a range step`);
+    // Checked before beginRangeStep, which counts the step.
+    const plan = optimizer?.updateRange ? optimizer.beginRangeStep?.() ?? null : null;
+    if (plan === null) throw new ParallelTrainingError(`optimizer ${optimizer?.type ?? '(none)'} refused a range step`);
     this.stepArgs[0] = plan.lr;
     this.stepArgs[1] = plan.t;
-    const update = optimizer.updateRange.bind(optimizer);
-    this.ownUpdate(this.signal(STEP), () => {
-      unit.shard.backward(unit.dz2);
-      for (const [a, b] of unit.ranges) update(unit.params, plan.lr, plan.t, a, b);
-    });
+    this.ownUpdate(this.signal(STEP), this.updateOwnUnits);
   }
+
+  /** The calling thread's part of a unit-split update (one function for every step: nothing allocated per step). */
+  private readonly updateOwnUnits = (): void => {
+    const unit = this.unit;
+    const update = this.model.optimizer?.updateRange;
+    if (!unit || !update) return;
+    unit.shard.backward(unit.dz2);
+    for (const [a, b] of unit.ranges) update.call(this.model.optimizer, unit.params, this.stepArgs[0], this.stepArgs[1], a, b);
+  };
 
   /**
    * Runs the calling thread's part of the update the helpers started (generation `gen`), then
@@ -562,7 +568,7 @@ export class ParallelTrainer implements GradientStrategy {
     }
     if (this.unit && this.pendingRows > 0) {
       this.pendingRows = 0;
-      this.stepUnitSplit(this.unit);
+      this.stepUnitSplit();
       return;
     }
     const plan = this.pendingReduce ? optimizer.beginRangeStep?.() ?? null : null;

@@ -65,6 +65,8 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
     }
     : init;
   const add: AddInto | undefined = wk ? wk.addInto : undefined;
+  /** The gradients this helper's replica writes: the model's own (its units only) in the deferred and unit-split protocols, else its own array. */
+  const ownGrads = d.grads[d.deferred || d.unitSplit ? 0 : d.index];
 
   let replica: Sequential;
   let optimizer: Optimizer | null = null;
@@ -75,7 +77,7 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
   try {
     replica = Sequential.fromSpec(d.spec, {
       // Deferred: the replica writes its units of the model's own gradients.
-      seed: d.seed, storage: { values: d.values, bufferValues: d.bufferValues, grads: d.grads[d.deferred || d.unitSplit ? 0 : d.index] }, ...(kernelSet ? { kernels: kernelSet } : {}),
+      seed: d.seed, storage: { values: d.values, bufferValues: d.bufferValues, grads: ownGrads }, ...(kernelSet ? { kernels: kernelSet } : {}),
     });
     replica.compile({ optimizer: 'sgd', loss: d.loss });
     replica.trainRng.setState(new Rng(replicaStreamSeed(d.seed, d.index)).getState());
@@ -112,7 +114,6 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
   const base = helperBase(d.index);
   const encoder = new TextEncoder();
   const slice = { batch: 0, regularize: false };
-  const ownGrads = d.grads[d.deferred ? 0 : d.index];
   /** The deferred protocol's shared arrays, and one slice object reused every step (row0 and batch set per step). */
   function deferredState(def: NonNullable<HelperInit['deferred']>) {
     const stage = { row0: 0, dz: def.dz, x: def.x, rowLosses: new Float64Array(def.rowLosses) };
