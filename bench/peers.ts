@@ -21,7 +21,7 @@ const { parentPort, workerData } = require('node:worker_threads');
   register();
   const { Sequential } = await import(workerData.engine);
   const { randomData } = await import(workerData.data);
-  const { spec, inSize, batch, steps } = workerData;
+  const { spec, inSize, batch, steps, shuffle } = workerData;
   const n = steps * batch;
   const { x, y } = randomData(n, inSize);
   const model = Sequential.fromSpec(spec, { seed: 0 });
@@ -31,7 +31,7 @@ const { parentPort, workerData } = require('node:worker_threads');
   parentPort.on('message', () => {
     const t = performance.now();
     // A failed fit rejects unhandled, which ends the thread with an 'error' the caller sees.
-    void model.fit(xs, ys, { batchSize: batch, epochs: 1, shuffle: false }).then(() => parentPort.postMessage(performance.now() - t));
+    void model.fit(xs, ys, { batchSize: batch, epochs: 1, shuffle }).then(() => parentPort.postMessage(performance.now() - t));
   });
   parentPort.postMessage('ready');
 })();
@@ -43,9 +43,9 @@ export interface Peers {
   close(): Promise<void>;
 }
 
-/** Starts `count` worker threads, each fitting its own copy of `spec` for `steps` steps of `batch` rows. */
-export async function startPeers(count: number, spec: { inputShape: number[] }, inSize: number, batch: number, steps: number): Promise<Peers> {
-  const workerData = { engine: url('../src/engine/index.ts'), data: url('./random-data.ts'), spec, inSize, batch, steps };
+/** Starts `count` worker threads, each fitting its own copy of `spec` for `steps` steps of `batch` rows (shuffled or in order, as the fit it is compared with). */
+export async function startPeers(count: number, spec: { inputShape: number[] }, inSize: number, batch: number, steps: number, shuffle: boolean): Promise<Peers> {
+  const workerData = { engine: url('../src/engine/index.ts'), data: url('./random-data.ts'), spec, inSize, batch, steps, shuffle };
   const workers = Array.from({ length: count }, () => new Worker(PEER, { eval: true, workerData }));
   /** Resolves with a worker's next message; rejects if it fails or exits first. */
   const reply = (w: Worker): Promise<unknown> => new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 /**
  * Training over threads (src/workers/parallel): samples/s of the same fit with 1 thread and
- * with 2 (ParallelTrainer, the main thread + one helper, in the protocol a job takes: the unit
- * split for the MLP, the row split for the CNN), and the ratio, in one run. MLP 784-128-10
+ * with 2 (ParallelTrainer, the main thread + one helper, in the protocol a job takes: deferred
+ * weight gradients for the MLP, the row split for the CNN), and the ratio, in one run. MLP 784-128-10
  * (Adam) at batch 128 and 32, and the CNN of bench/cnn.ts at batch 128 (fewer steps).
  *
  * On a shared VM the machine's speed changes from one second to the next (seen: x0.8 to
@@ -11,7 +11,7 @@
  * `threads - 1` worker threads fitting their own copies at the same time (bench/peers.ts:
  * nothing shared, no synchronisation). That last one is the ceiling: what the machine gives
  * this very work on `threads` threads during that round. Every other protocol the model can
- * run (ParallelTrainer: unit split, row split, deferred) takes a turn too, and the bench prints
+ * run (ParallelTrainer: deferred, row split, unit split) takes a turn too, and the bench prints
  * each against 1 thread and the default one against it. It prints the medians, the
  * 2-thread ratio, the spread of the per-round ratios, the ceiling's median, and the
  * share of the ceiling the 2-thread fit reached (per round, then the median).
@@ -28,7 +28,9 @@
  * case it prints how far apart the two vCPUs are (bench/core-trip.ts: a cache line's round
  * trip between two threads), which on a shared host decides much of the 2-thread ratio.
  *
- *   node --import tsx bench/threads.ts [--steps 60] [--rounds 25] [--warmup 8] [--batches 128,32] [--threads 2] [--no-cnn] [--repeat 1]
+ * The fits shuffle their batches each epoch, as a job does (`--no-shuffle`: in order).
+ *
+ *   node --import tsx bench/threads.ts [--steps 60] [--rounds 25] [--warmup 8] [--batches 128,32] [--threads 2] [--no-cnn] [--no-shuffle] [--repeat 1]
  */
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
@@ -48,6 +50,7 @@ const { values } = parseArgs({
     batches: { type: 'string', default: '128,32' },
     threads: { type: 'string', default: '2' },
     'no-cnn': { type: 'boolean', default: false },
+    'no-shuffle': { type: 'boolean', default: false },
     repeat: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '25' },
     warmup: { type: 'string', default: '8' },
@@ -58,6 +61,8 @@ const batches = values.batches.split(',').map(Number);
 const threads = Number(values.threads);
 const rounds = Number(values.rounds);
 const warmupMs = Number(values.warmup) * 1000;
+/** Batches drawn in a new random order each epoch, as a job's are (`--no-shuffle`: in order, as this bench did until session 11). */
+const shuffle = !values['no-shuffle'];
 
 const MLP = MLP_SPEC;
 const CNN = CNN_SPEC;
@@ -70,7 +75,7 @@ async function setup(spec: unknown, inSize: number, batch: number, nThreads: num
   const model = Sequential.fromSpec(spec, { seed: 0 });
   model.compile({ optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparseCategoricalCrossentropy' });
   const trainer = nThreads > 1 ? await ParallelTrainer.create(model, { threads: nThreads, batchSize: batch, ...(protocol ? { protocol } : {}) }) : null;
-  const opts = { batchSize: batch, epochs: 1, shuffle: false, ...(trainer ? { gradients: trainer } : {}) };
+  const opts = { batchSize: batch, epochs: 1, shuffle, ...(trainer ? { gradients: trainer } : {}) };
   const xs = { data: x, shape: [n, ...shape] };
   const ys = { data: y, shape: [n] };
   return {
@@ -107,7 +112,7 @@ async function interleaved(spec: unknown, inSize: number, batch: number, nSteps:
       if (alt.protocol === p) alternatives.set(p, alt);
       else await alt.close();
     }
-    peers = await startPeers(threads - 1, spec as { inputShape: number[] }, inSize, batch, nSteps);
+    peers = await startPeers(threads - 1, spec as { inputShape: number[] }, inSize, batch, nSteps, shuffle);
     const n = nSteps * batch;
     const p = peers;
     const together = async (): Promise<number> => (threads * n) / ((await p.together(one.fit)) / 1000);
@@ -185,7 +190,7 @@ if (!values['no-cnn']) cases.push(['CNN (bench/cnn.ts) batch 128', CNN, 784, 128
 
 const trip = await startCoreTrip();
 for (let r = 0; r < Number(values.repeat); r++) {
-  console.log(`fit, 1 vs ${threads} threads (the default protocol), ${rounds} rounds of turns per case (MLP ${steps} steps a turn, CNN ${Math.max(4, Math.floor(steps / 10))}); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`fit, 1 vs ${threads} threads (the default protocol), ${rounds} rounds of turns per case (MLP ${steps} steps a turn, CNN ${Math.max(4, Math.floor(steps / 10))}), batches ${shuffle ? 'shuffled' : 'in order'}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`  ceiling: ${threads} independent 1-thread fits at once, in the same rounds (what the machine gives ${threads} threads of this work now)`);
   for (const [name, spec, inSize, batch] of cases) {
     const nSteps = spec === CNN ? Math.max(4, Math.floor(steps / 10)) : steps;

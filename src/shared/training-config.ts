@@ -65,11 +65,11 @@ export const TrainingConfigSchema = Type.Object(
     maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'Attempts (worker crashes included) before the job fails.' })),
     threads: Type.Optional(Type.Integer({
       minimum: 1, maximum: 2, default: 1,
-      description: 'Threads training this job. A model with one hidden dense layer (an MLP) splits its hidden units between them, for the whole batch; any other model splits each batch\'s rows. The same seed and thread count give the same weights; another thread count gives different ones (sums in another order; with dropout, other masks), unless exactAcrossThreads. Not for models with batchNormalization.',
+      description: 'Threads training this job. A model of dense layers (with flatten, reshape, activation or rescaling layers between them, no dropout) and an optimizer without clipnorm trains to exactly the weights 1 thread gives: each thread takes part of each batch\'s rows forward and back, then the weight gradients and update of part of each layer\'s units. Any other model splits each batch\'s rows; the same seed and thread count then give the same weights, another thread count different ones (sums in another order; with dropout, other masks). Not for models with batchNormalization.',
     })),
     exactAcrossThreads: Type.Optional(Type.Boolean({
       default: false,
-      description: 'With threads above 1: train to exactly the weights, losses and metrics 1 thread gives (bit for bit), for a model of dense layers (with flatten, reshape, activation or rescaling layers between them, no dropout) and an optimizer without clipnorm; other models are refused with it. Slower than the default: on 2 vCPUs up to 11% at batch 128 and 17% at batch 32 (measured).',
+      description: 'With threads above 1: require the weights, losses and metrics 1 thread gives, bit for bit. The models that can (dense layers with flatten, reshape, activation or rescaling layers between them, no dropout, an optimizer without clipnorm) train that way anyway; other models are refused with it instead of trained otherwise.',
     })),
   },
   { additionalProperties: false, title: 'TrainingConfig' },

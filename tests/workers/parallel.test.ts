@@ -49,30 +49,34 @@ async function trajectory(threads: number, s: unknown = spec, optimizer: unknown
   return { losses, weights: m.getWeights(), accuracy: h.history.accuracy[0] };
 }
 
-test('the unit split is the default for a one-hidden-layer MLP, the row split for other models; the deferred protocol when asked', async () => {
-  const t = await ParallelTrainer.create(model(), { threads: 2, batchSize: 32 });
-  assert.equal(t.protocol, 'unitSplit');
-  assert.equal(t.inputBuffers, 2);
-  await t.close();
+test('the deferred protocol is the default for an MLP, the row split for other models; the unit split and the row split when asked', async () => {
   const deeper = { ...spec, layers: [spec.layers[0], { type: 'dense', units: 16, activation: 'relu' }, spec.layers[1]] };
   const regularized = { ...spec, layers: [{ ...spec.layers[0], kernelRegularizer: 'l2' }, spec.layers[1]] };
-  const narrow = { ...spec, layers: [{ ...spec.layers[0], units: 24 }, spec.layers[1]] };
-  for (const [name, s, threads] of [['two hidden layers', deeper, 2], ['a regularizer', regularized, 2], ['24 hidden units on 2 threads', narrow, 2], ['48 hidden units on 4 threads', spec, 4]] as const) {
-    const o = await ParallelTrainer.create(model(s), { threads, batchSize: 32 });
-    assert.equal(o.protocol, 'rowSplit', name);
-    await o.close();
+  for (const [name, s] of [['one hidden layer', spec], ['two hidden layers', deeper], ['a regularizer', regularized]] as const) {
+    const t = await ParallelTrainer.create(model(s), { threads: 2, batchSize: 32 });
+    assert.equal(t.protocol, 'deferred', name);
+    assert.equal(t.inputBuffers, 2);
+    await t.close();
   }
+  const withDropout = { ...spec, layers: [spec.layers[0], { type: 'dropout', rate: 0.3 }, spec.layers[1]] };
+  const r = await ParallelTrainer.create(model(withDropout), { threads: 2, batchSize: 32 });
+  assert.equal(r.protocol, 'rowSplit', 'dropout cannot defer: the row split runs');
+  assert.equal(r.inputBuffers, 1);
+  await r.close();
   const asked = await ParallelTrainer.create(model(), { threads: 2, batchSize: 32, protocol: 'rowSplit' });
   assert.equal(asked.protocol, 'rowSplit');
   await asked.close();
-  const d = await ParallelTrainer.create(model(), { threads: 2, batchSize: 32, protocol: 'deferred' });
-  assert.equal(d.protocol, 'deferred');
-  assert.equal(d.inputBuffers, 2);
-  await d.close();
-  const withDropout = { ...spec, layers: [spec.layers[0], { type: 'dropout', rate: 0.3 }, spec.layers[1]] };
-  const r = await ParallelTrainer.create(model(withDropout), { threads: 2, batchSize: 32, protocol: 'deferred' });
-  assert.equal(r.protocol, 'rowSplit', 'dropout cannot defer: the row split runs');
-  await r.close();
+  const u = await ParallelTrainer.create(model(), { threads: 2, batchSize: 32, protocol: 'unitSplit' });
+  assert.equal(u.protocol, 'unitSplit');
+  assert.equal(u.inputBuffers, 2);
+  await u.close();
+  // The unit split's own limits: the row split runs instead.
+  const narrow = { ...spec, layers: [{ ...spec.layers[0], units: 24 }, spec.layers[1]] };
+  for (const [name, s, threads] of [['two hidden layers', deeper, 2], ['a regularizer', regularized, 2], ['24 hidden units on 2 threads', narrow, 2], ['48 hidden units on 4 threads', spec, 4]] as const) {
+    const o = await ParallelTrainer.create(model(s), { threads, batchSize: 32, protocol: 'unitSplit' });
+    assert.equal(o.protocol, 'rowSplit', name);
+    await o.close();
+  }
 });
 
 test('deferred protocol: 2 and 3 threads give exactly the 1-thread losses, weights and metrics', async () => {
@@ -167,7 +171,7 @@ test('unit-split protocol: 2 and 3 threads follow the 1-thread trajectory, and a
 test('unit-split protocol: a caller driving trainStep with arrays outside the shared memory gets the same weights however late the helper runs', async () => {
   const weightsAfter = async (fault?: { kind: 'slow'; ms: number }): Promise<Float32Array> => {
     const m = model();
-    const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, ...(fault ? { fault } : {}) });
+    const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, protocol: 'unitSplit', ...(fault ? { fault } : {}) });
     assert.equal(t.protocol, 'unitSplit');
     try {
       // One plain array reused for every batch, as a hand-written loop would.
@@ -199,7 +203,7 @@ test('unit-split protocol: parameter-free layers before the hidden one, a loss n
   const run = async (threads: number): Promise<{ loss: number[]; weights: Float32Array; protocol: string | null }> => {
     const m = Sequential.fromSpec(s, { seed: 5 });
     m.compile({ optimizer: sgd, loss: 'binaryCrossentropy', metrics: ['binaryAccuracy'] });
-    const t = threads > 1 ? await ParallelTrainer.create(m, { threads, batchSize: 32 }) : null;
+    const t = threads > 1 ? await ParallelTrainer.create(m, { threads, batchSize: 32, protocol: 'unitSplit' }) : null;
     try {
       const yb = new Float32Array(N * 5).map((_, i) => (y[Math.floor(i / 5)] === i % 5 ? 1 : 0));
       const h = await m.fit({ data: x, shape: [N, 4, 5] }, { data: yb, shape: [N, 5] }, { batchSize: 32, epochs: 2, classWeight: { 0: 2, 1: 0.5 }, ...(t ? { gradients: t } : {}) });
