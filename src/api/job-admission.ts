@@ -17,6 +17,7 @@ import {
   Augmenter,
   parseAugmentConfig,
   SpecError,
+  trainingCount,
   type SpecSummary,
 } from '../engine/index.ts';
 import type { Dataset } from '../db/generated/client.ts';
@@ -132,7 +133,7 @@ export function admitJob(spec: unknown, config: TrainingConfig & { loss: string 
   }
 
   // Limits, before anything is allocated or queued.
-  const trainSamples = dataset.sampleCount - Math.floor(dataset.sampleCount * training.validationSplit);
+  const trainSamples = trainingCount(dataset.sampleCount, training.validationSplit);
   if (trainSamples < 1) throw new AppError('invalid_spec', `training.validationSplit ${training.validationSplit} leaves no training samples out of ${dataset.sampleCount}`);
   const trainingFlops = training.epochs * dataset.sampleCount * summary.flops.trainingPerSample;
   if (summary.totalParams > limits.maxParams) {

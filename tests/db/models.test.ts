@@ -129,10 +129,11 @@ async function exerciseModels(t: TestContext, db: Database): Promise<void> {
   }
   const inserted = await insertMetricPoints(
     prisma,
-    specials.map((value, step) => ({ jobId: job.id, series: 'loss', step, epoch: Math.floor(step / 3), value })),
+    job.id,
+    specials.map((value, step) => ({ series: 'loss', step, epoch: Math.floor(step / 3), value })),
   );
   assert.equal(inserted, specials.length);
-  assert.equal(await insertMetricPoints(prisma, [{ jobId: job.id, series: 'loss', step: 0, epoch: 0, value: 5 }]), 0, 'a retried batch is skipped');
+  assert.equal(await insertMetricPoints(prisma, job.id, [{ series: 'loss', step: 0, epoch: 0, value: 5 }]), 0, 'a retried batch is skipped');
   for (const series of ['single', 'loss']) {
     const points = await prisma.metricPoint.findMany({ where: { jobId: job.id, series }, orderBy: { id: 'asc' } });
     assert.deepEqual(points.map((p) => p.step), specials.map((_, i) => i));
@@ -142,9 +143,12 @@ async function exerciseModels(t: TestContext, db: Database): Promise<void> {
   await assert.rejects(prisma.metricPoint.create({ data: { jobId: job.id, series: 'loss', step: 3, epoch: 1, value: 1 } }), isUniqueViolation);
   // The helper keeps what Prisma's create loses.
   const exact = [-0, Number.MAX_VALUE, -Number.MIN_VALUE];
-  await insertMetricPoints(prisma, exact.map((value, step) => ({ jobId: job.id, series: 'exact', step, epoch: 0, value })));
+  await insertMetricPoints(prisma, job.id, exact.map((value, step) => ({ series: 'exact', step, epoch: 0, value, time: new Date(Date.UTC(2026, 11, 7, 14, 30, step, 123)) })));
   const exactRead = await prisma.metricPoint.findMany({ where: { jobId: job.id, series: 'exact' }, orderBy: { step: 'asc' } });
-  for (const [i, p] of exactRead.entries()) assert.ok(Object.is(p.value, exact[i]), `exact[${i}]: ${p.value} is ${exact[i]}`);
+  for (const [i, p] of exactRead.entries()) {
+    assert.ok(Object.is(p.value, exact[i]), `exact[${i}]: ${p.value} is ${exact[i]}`);
+    assert.equal(p.time.toISOString(), `2026-12-07T14:30:0${i}.123Z`, 'the time to the millisecond');
+  }
   // Cursor paging by id.
   const firstPage = await prisma.metricPoint.findMany({ where: { jobId: job.id, series: 'loss' }, orderBy: { id: 'asc' }, take: 3 });
   const secondPage = await prisma.metricPoint.findMany({ where: { jobId: job.id, series: 'loss', id: { gt: firstPage.at(-1)!.id } }, orderBy: { id: 'asc' } });

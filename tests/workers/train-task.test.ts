@@ -125,3 +125,33 @@ test('a non-finite loss fails the task with the step and the reason', async () =
   assert.equal(outcome.code, 'non_finite_loss');
   assert.match(outcome.message, /loss became (NaN|Infinity|-Infinity) at epoch \d+, step \d+/);
 });
+
+test('epochs of more than 200 steps record the loss at every k-th step (k = ceil(steps / 200)), at each epoch\'s last, and where a stop came', async () => {
+  const long = blobs(500, 8, 3, 5);
+  const big = { format: 'idx' as const, parts: { x: idxBytes('f32', [500, 8], long.x), y: idxBytes('u8', [500], long.y) }, options: {} };
+  // 450 training samples in batches of 2: 225 steps an epoch, so every 2nd step and the 225th.
+  const cfg = resolveTrainingConfig({ loss: 'sparseCategoricalCrossentropy', epochs: 2, batchSize: 2, validationSplit: 0.1, seed: 3, optimizer: { type: 'adam', learningRate: 0.01 } }, () => 0);
+  const go = (stop: TaskStop = {}) => runTask((control, port) => train({ jobId: 'j', spec: mlpSpec(), training: cfg, dataset: big, checkpoint: null, control, port }), stop);
+  const stepsOf = (messages: TrainMessage[]) => messages.flatMap((m) => (m.type === 'steps' ? m.points.map((p) => p.step) : []));
+  const whole = await go();
+  assert.ok(whole.outcome.outcome === 'completed' && whole.outcome.step === 450);
+  const epochSteps = (e: number) => [...Array.from({ length: 112 }, (_, i) => e * 225 + 2 * (i + 1)), e * 225 + 225];
+  assert.deepEqual(stepsOf(whole.messages), [...epochSteps(0), ...epochSteps(1)]);
+  const begin = whole.messages.find((m) => m.type === 'begin');
+  assert.ok(begin?.type === 'begin' && begin.stepsPerEpoch === 225);
+  // A stop after step 101 (odd): that step is recorded too, and nothing after it.
+  const stopped = await go({ stopAtStep: 101 });
+  assert.ok(stopped.outcome.outcome === 'cancel' && stopped.outcome.step === 101);
+  assert.deepEqual(stepsOf(stopped.messages), [...Array.from({ length: 50 }, (_, i) => 2 * (i + 1)), 101]);
+});
+
+test('the steps an epoch has are fit\'s own count, also where 1 - validationSplit rounds the other way', async () => {
+  // 29 samples, validationSplit 0.1: fit trains on floor(29 * 0.9) = 26 (29 - floor(2.9) would say 27).
+  const few = blobs(29, 8, 3, 5);
+  const small = { format: 'idx' as const, parts: { x: idxBytes('f32', [29, 8], few.x), y: idxBytes('u8', [29], few.y) }, options: {} };
+  const cfg = resolveTrainingConfig({ loss: 'sparseCategoricalCrossentropy', epochs: 2, batchSize: 2, validationSplit: 0.1, seed: 3 }, () => 0);
+  const { outcome, messages } = await runTask((control, port) => train({ jobId: 'j', spec: mlpSpec(), training: cfg, dataset: small, checkpoint: null, control, port }), {});
+  const begin = messages.find((m) => m.type === 'begin');
+  assert.ok(begin?.type === 'begin' && begin.trainSamples === 26 && begin.stepsPerEpoch === 13, JSON.stringify(begin));
+  assert.ok(outcome.outcome === 'completed' && outcome.step === 26);
+});

@@ -5,13 +5,10 @@
  */
 import type { PrismaClient } from '../generated/client.ts';
 import { LeaseLostError } from './jobs.ts';
-import { insertMetricPoints } from '../insert-metric-points.ts';
+import { insertMetricPoints, type MetricPointInput as PointToInsert } from '../insert-metric-points.ts';
 
-export interface MetricPointInput {
-  series: string;
-  step: number;
-  epoch: number;
-  value: number;
+/** A point as a job records it: its time always set. */
+export interface MetricPointInput extends PointToInsert {
   time: Date;
 }
 
@@ -25,7 +22,7 @@ export async function writeMetrics(prisma: PrismaClient, jobId: string, lease: s
     const held = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM job WHERE id = ${jobId}::uuid AND lease = ${lease} FOR SHARE`;
     if (held.length === 0) throw new LeaseLostError(jobId);
     // Not createMany: Prisma 7.10 writes every non-finite value of a batch as the first one.
-    await insertMetricPoints(tx as unknown as PrismaClient, points.map((p) => ({ jobId, ...p })));
+    await insertMetricPoints(tx as unknown as PrismaClient, jobId, points);
   });
 }
 

@@ -59,6 +59,11 @@ function dataset(data: NumericArray, shape: readonly number[], what: string): Da
   return { data, shape: [...shape], count: shape[0], size: shape[0] === 0 ? 0 : n / shape[0] };
 }
 
+/** How many of `count` samples fit trains on with `validationSplit` (the rest, at the end, validate). */
+export function trainingCount(count: number, validationSplit: number): number {
+  return validationSplit > 0 ? Math.floor(count * (1 - validationSplit)) : count;
+}
+
 /** Samples [start, end) of a dataset, without copying. */
 export function sliceDataset(d: Dataset, start: number, end: number): Dataset {
   return {

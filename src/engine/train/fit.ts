@@ -22,7 +22,7 @@ import { parseAugmentConfig, type AugmentOptions } from '../augment/augmentConfi
 import { Augmenter } from '../augment/augmenter.ts';
 import { runHooks, type Callback, type History, type Logs } from './callbacks.ts';
 import { checkInputs, checkLabels } from './checkData.ts';
-import { gather, sliceDataset, toDataset, type DataInput, type Dataset } from './data.ts';
+import { gather, sliceDataset, toDataset, trainingCount, type DataInput, type Dataset } from './data.ts';
 import { EarlyStopping, type EarlyStoppingConfig } from './earlyStopping.ts';
 import { evaluateDataset } from './evaluateDataset.ts';
 import type { FitHost } from './fitHost.ts';
@@ -79,7 +79,7 @@ export async function fitModel(model: FitHost & { readonly lastOutput: Float32Ar
     checkInputs(model, valX, 'validationData.x');
     checkLabels(model, valX, valY, 'validationData.y');
   } else if (split > 0) {
-    const at = Math.floor(x.count * (1 - split));
+    const at = trainingCount(x.count, split);
     trainX = sliceDataset(x, 0, at);
     trainY = sliceDataset(y, 0, at);
     valX = sliceDataset(x, at, x.count);

@@ -5,7 +5,7 @@ export type { FitOptions } from './fit.ts';
 export type { GradientStrategy } from './gradientStrategy.ts';
 export type { FitHost } from './fitHost.ts';
 export type { TrainingProgress } from './trainingProgress.ts';
-export { toDataset, sliceDataset, gather } from './data.ts';
+export { toDataset, sliceDataset, gather, trainingCount } from './data.ts';
 export type { TensorLike, DataInput, Dataset as FitDataset, NumericArray, NestedNumbers } from './data.ts';
 export { createLossHead, matchLoss, LOSSES as LOSS_HEADS } from './lossHeads.ts';
 export type { LossHead, LossName as LossHeadName } from './lossHeads.ts';

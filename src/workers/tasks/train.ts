@@ -8,6 +8,7 @@
 import {
   Sequential,
   readDataset,
+  trainingCount,
   type Callback,
   type DatasetFormat,
   type Logs,
@@ -15,7 +16,7 @@ import {
 import type { TransferListItem } from 'node:worker_threads';
 import { ParallelTrainer } from '../parallel/index.ts';
 import type { TrainMessage, TrainOutcome, TrainTaskInput } from './messages.ts';
-import { StepPoints, failedOutcome, requestedStop, type StopKind } from './step-points.ts';
+import { StepPoints, failedOutcome, lossStride, requestedStop, type StopKind } from './step-points.ts';
 import { CheckpointCadence, EpochCheckpoints, type EpochCheckpoint } from './epoch-checkpoints.ts';
 import { bestRule } from '../../db/repos/checkpoint-choice.ts';
 
@@ -38,10 +39,12 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
 
     const x = { data: data.x, shape: [data.count, ...data.sampleShape] };
     const y = { data: data.y instanceof Int32Array ? Float32Array.from(data.y) : data.y, shape: [data.count, ...data.labelShape] };
-    const trainSamples = data.count - Math.floor(data.count * t.validationSplit);
-    const stepsPerEpoch = Math.ceil(Math.max(0, data.count - Math.floor(data.count * t.validationSplit)) / t.batchSize);
+    // fit's own split, so the step count (and the epoch's last step) is fit's.
+    const trainSamples = trainingCount(data.count, t.validationSplit);
+    const stepsPerEpoch = Math.ceil(trainSamples / t.batchSize);
 
     const points = new StepPoints(post);
+    const stride = lossStride(stepsPerEpoch);
     let stopKind: StopKind | undefined;
     /** Taken at the batch where a stop was asked for, before fit's end-of-epoch work. */
     let stopCheckpoint: Uint8Array | undefined;
@@ -60,11 +63,13 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
         }
         lastEpoch = epoch;
       },
-      onBatchEnd(_batch, logs, info) {
+      onBatchEnd(batch, logs, info) {
         lastStep = info.step;
         lastEpoch = info.epoch;
-        points.add({ step: info.step, epoch: info.epoch, values: { loss: logs.loss }, time: Date.now() });
         stopKind = requestedStop(control);
+        if ((batch + 1) % stride === 0 || batch + 1 === stepsPerEpoch || stopKind !== undefined) {
+          points.add({ step: info.step, epoch: info.epoch, values: { loss: logs.loss }, time: Date.now() });
+        }
         if (stopKind === undefined) return false;
         if (stopKind !== 'abandoned') stopCheckpoint = model.saveCheckpoint();
         lastLogs = logs;
