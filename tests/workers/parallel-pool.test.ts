@@ -139,6 +139,62 @@ test('trainer after trainer on one thread: the shared wasm memory does not grow'
   await closeIdleHelpers();
 });
 
+test('trainer after trainer on one model: the optimizer gives back its last shared slots, so the shared wasm memory does not grow', async () => {
+  await closeIdleHelpers();
+  // Wide enough (13k parameters) that the leaked slots would not fit in blocks other tests freed.
+  const wide = { ...DENSE, layers: [{ ...DENSE.layers[0], units: 512 }, DENSE.layers[1]] };
+  const m = Sequential.fromSpec(wide, { seed: 3 });
+  m.compile({ optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparseCategoricalCrossentropy' });
+  const tops: number[] = [];
+  try {
+    for (let i = 0; i < 8; i++) {
+      const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32 });
+      try {
+        await m.fit({ data: x20, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, epochs: 1, gradients: t });
+      } finally {
+        await t.close();
+      }
+      tops.push(new Int32Array(defaultWasmKernels().instance.memory.buffer, 0, 1)[0]);
+    }
+  } finally {
+    m.dispose();
+  }
+  // Each trainer moves Adam's slots to new shared blocks; the old ones used to stay taken
+  // until the model was disposed (the arena's top rose by two parameter arrays a trainer).
+  // (Blocks alternate between two places, so the top may move between them, but never past them.)
+  assert.ok(Math.max(...tops.slice(3)) <= Math.max(...tops.slice(0, 3)), `arena top per trainer: ${tops.join(', ')}`);
+  await closeIdleHelpers();
+});
+
+test('optimizer state restored while a trainer is alive (loadCheckpoint) reaches its helpers: the 1-thread weights still, bit for bit', async () => {
+  const ck = (() => {
+    const m = Sequential.fromSpec(DENSE, { seed: 9 });
+    m.compile({ optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparseCategoricalCrossentropy' });
+    return m;
+  })();
+  await ck.fit({ data: x20, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, epochs: 1 });
+  const bytes = ck.saveCheckpoint();
+  ck.dispose();
+  const run = async (threads: number): Promise<Float32Array> => {
+    const m = Sequential.fromSpec(DENSE, { seed: 3 });
+    m.compile({ optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparseCategoricalCrossentropy' });
+    const t = threads > 1 ? await ParallelTrainer.create(m, { threads, batchSize: 32 }) : null;
+    try {
+      const opts = { batchSize: 32, epochs: 1, ...(t ? { gradients: t } : {}) };
+      await m.fit({ data: x20, shape: [N, 20] }, { data: y, shape: [N] }, opts);
+      m.loadCheckpoint(bytes);
+      await m.fit({ data: x20, shape: [N, 20] }, { data: y, shape: [N] }, { ...opts, initialEpoch: 0 });
+      return m.getWeights();
+    } finally {
+      await t?.close();
+      m.dispose();
+    }
+  };
+  const one = await run(1);
+  // The deferred protocol: exactly the 1-thread weights, if the helpers update with the restored Adam moments.
+  assert.deepEqual(await run(2), one);
+});
+
 test('idle helpers do not keep the process alive', () => {
   const script = `
     import { Sequential } from ${JSON.stringify(fileURLToPath(new URL('../../src/engine/index.ts', import.meta.url)))};

@@ -485,7 +485,7 @@ export class Sequential {
   optimizerKernels(): OptimizerKernels {
     return {
       ...(this.kernels.adam ? { adam: this.kernels.adam } : {}),
-      ...(this.memory ? { allocate: this.memory.allocate } : {}),
+      ...(this.memory ? { allocate: this.memory.allocate, release: this.memory.release } : {}),
     };
   }
 

@@ -43,6 +43,8 @@ export abstract class BaseOptimizer implements Optimizer {
   private scales = new Float64Array(0);
   /** Where slot buffers are allocated (see shareSlots). */
   private slotAllocator: (n: number) => Float32Array = (n) => new Float32Array(n);
+  /** Gives back a slot buffer the model's memory gave (useKernels); a no-op for any other array. */
+  private slotRelease: (x: Float32Array) => void = () => undefined;
 
   protected constructor(o: BaseOptimizerOptions, defaultLr: number) {
     const lr = o.learningRate ?? defaultLr;
@@ -61,10 +63,17 @@ export abstract class BaseOptimizer implements Optimizer {
   useKernels(k: OptimizerKernels): void {
     if (k.allocate === undefined) return;
     this.slotAllocator = k.allocate;
+    if (k.release) this.slotRelease = k.release;
+    this.moveSlots(k.allocate);
+  }
+
+  /** Moves every slot to a new buffer from `allocate` (values kept) and gives the old one back. */
+  private moveSlots(allocate: (n: number) => Float32Array): void {
     for (const [key, v] of this.slots) {
-      const a = k.allocate(v.length);
+      const a = allocate(v.length);
       a.set(v);
       this.slots.set(key, a);
+      this.slotRelease(v);
     }
   }
 
@@ -126,14 +135,9 @@ export abstract class BaseOptimizer implements Optimizer {
   shareSlots(params: readonly Parameter[], allocate: (n: number) => Float32Array): Record<string, Float32Array> {
     for (const p of params) this.update(p, 0, 1, 1, 0, 0); // allocates the slots, updates nothing
     this.slotAllocator = allocate;
-    const out: Record<string, Float32Array> = {};
-    for (const [k, v] of this.slots) {
-      const a = allocate(v.length);
-      a.set(v);
-      this.slots.set(k, a);
-      out[k] = a;
-    }
-    return out;
+    // The last shared slots (an earlier trainer's, in the model's memory) are given back.
+    this.moveSlots(allocate);
+    return Object.fromEntries(this.slots);
   }
 
   /** Uses another optimizer's shared slots (from `shareSlots`) as this one's. */
@@ -202,11 +206,19 @@ export abstract class BaseOptimizer implements Optimizer {
       throw new RangeError(`optimizer state step must be a non-negative integer, got ${state.step}`);
     }
     this.iterations = state.step;
-    this.slots.clear();
-    for (const [k, v] of Object.entries(state.slots)) {
-      const a = this.slotAllocator(v.length);
-      a.set(v);
-      this.slots.set(k, a);
+    // Into the slots in place where they match: other threads updating ranges through them
+    // (attachSlots) see the restored state, and no buffer is left behind.
+    const same = Object.keys(state.slots).length === this.slots.size &&
+      Object.entries(state.slots).every(([k, v]) => this.slots.get(k)?.length === v.length);
+    if (same) for (const [k, v] of Object.entries(state.slots)) this.slots.get(k)?.set(v);
+    else {
+      for (const v of this.slots.values()) this.slotRelease(v);
+      this.slots.clear();
+      for (const [k, v] of Object.entries(state.slots)) {
+        const a = this.slotAllocator(v.length);
+        a.set(v);
+        this.slots.set(k, a);
+      }
     }
     if (this.plateau) {
       const p: Record<string, number> = {};

@@ -40,6 +40,8 @@ export interface OptimizerKernels {
   adam?: AdamKernel;
   /** Allocates `n` zeroed floats for a slot. */
   allocate?: (n: number) => Float32Array;
+  /** Gives back a slot `allocate` gave (the optimizer calls it when a slot moves or is replaced; other arrays are ignored). */
+  release?: (x: Float32Array) => void;
 }
 
 export interface Optimizer {
