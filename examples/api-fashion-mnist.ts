@@ -207,7 +207,7 @@ if (epochRates.length > 0) {
 }
 console.log(`samples/s (running → last)   ${wallRate.toFixed(0)} (includes loading data and validation)`);
 console.log(`submit → running             ${runningAt ? seconds(queuedAt, runningAt).toFixed(3) : 'n/a'} s`);
-console.log(`running → first step         ${runningAt ? seconds(runningAt, first.time).toFixed(3) : 'n/a'} s`);
+console.log(`running → first loss point   ${runningAt ? seconds(runningAt, first.time).toFixed(3) : 'n/a'} s (step ${first.step}; long epochs record every k-th step)`);
 console.log(`last step → succeeded        ${succeededAt ? seconds(last.time, succeededAt).toFixed(3) : 'n/a'} s`);
 if (uploadSeconds !== null) console.log(`upload                       ${uploadSeconds.toFixed(2)} s`);
 const min = Number(values['min-accuracy']);

@@ -195,6 +195,39 @@ test('optimizer state restored while a trainer is alive (loadCheckpoint) reaches
   assert.deepEqual(await run(2), one);
 });
 
+test('one live trainer per model; a checkpoint with other optimizer slots is refused while it lives (the model unchanged), and loads after close', async () => {
+  const fresh = (): Sequential => {
+    const m = Sequential.fromSpec(DENSE, { seed: 3 });
+    m.compile({ optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'sparseCategoricalCrossentropy' });
+    return m;
+  };
+  // Saved before any step: Adam has no slots yet.
+  const empty = fresh();
+  const bytes = empty.saveCheckpoint();
+  empty.dispose();
+  const m = fresh();
+  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32 });
+  try {
+    await m.fit({ data: x20, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, epochs: 1, gradients: t });
+    await assert.rejects(ParallelTrainer.create(m, { threads: 2, batchSize: 32 }), /already has a ParallelTrainer that is not closed/);
+    const before = m.getWeights();
+    // Restoring it would replace the slots the helper updates through: refused, before any weight is touched.
+    assert.throws(() => m.loadCheckpoint(bytes), /close the ParallelTrainer before restoring this state/);
+    assert.deepEqual(m.getWeights(), before);
+  } finally {
+    await t.close();
+  }
+  m.loadCheckpoint(bytes);
+  const again = await ParallelTrainer.create(m, { threads: 2, batchSize: 32 });
+  try {
+    const h = await m.fit({ data: x20, shape: [N, 20] }, { data: y, shape: [N] }, { batchSize: 32, epochs: 1, gradients: again });
+    assert.ok(Number.isFinite(h.history.loss[0]));
+  } finally {
+    await again.close();
+    m.dispose();
+  }
+});
+
 test('idle helpers do not keep the process alive', () => {
   const script = `
     import { Sequential } from ${JSON.stringify(fileURLToPath(new URL('../../src/engine/index.ts', import.meta.url)))};

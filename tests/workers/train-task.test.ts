@@ -126,23 +126,56 @@ test('a non-finite loss fails the task with the step and the reason', async () =
   assert.match(outcome.message, /loss became (NaN|Infinity|-Infinity) at epoch \d+, step \d+/);
 });
 
-test('epochs of more than 200 steps record the loss at every k-th step (k = ceil(steps / 200)), at each epoch\'s last, and where a stop came', async () => {
-  const long = blobs(500, 8, 3, 5);
-  const big = { format: 'idx' as const, parts: { x: idxBytes('f32', [500, 8], long.x), y: idxBytes('u8', [500], long.y) }, options: {} };
-  // 450 training samples in batches of 2: 225 steps an epoch, so every 2nd step and the 225th.
-  const cfg = resolveTrainingConfig({ loss: 'sparseCategoricalCrossentropy', epochs: 2, batchSize: 2, validationSplit: 0.1, seed: 3, optimizer: { type: 'adam', learningRate: 0.01 } }, () => 0);
-  const go = (stop: TaskStop = {}) => runTask((control, port) => train({ jobId: 'j', spec: mlpSpec(), training: cfg, dataset: big, checkpoint: null, control, port }), stop);
-  const stepsOf = (messages: TrainMessage[]) => messages.flatMap((m) => (m.type === 'steps' ? m.points.map((p) => p.step) : []));
+test('epochs of more than 200 steps record the loss at every k-th step (k = ceil(steps / 200)), at each epoch\'s last, where a stop came, and at least once a second', async () => {
+  const long = blobs(501, 8, 3, 5);
+  const big = { format: 'idx' as const, parts: { x: idxBytes('f32', [501, 8], long.x), y: idxBytes('u8', [501], long.y) }, options: {} };
+  // floor(501 x 0.9) = 450 training samples (fit's count; 501 - floor(50.1) would say 451) in
+  // batches of 2: 225 steps an epoch, so every 2nd step and the 225th.
+  const cfg = resolveTrainingConfig({ loss: 'sparseCategoricalCrossentropy', epochs: 2, batchSize: 2, validationSplit: 0.1, seed: 3, optimizer: { type: 'adam', learningRate: 0.01 }, checkpoints: { minIntervalSeconds: 0 } }, () => 0);
+  const go = (stop: TaskStop = {}, checkpoint: Uint8Array | null = null) =>
+    runTask((control, port) => train({ jobId: 'j', spec: mlpSpec(), training: cfg, dataset: big, checkpoint, control, port }), stop);
+  const pointsOf = (messages: TrainMessage[]) => messages.flatMap((m) => (m.type === 'steps' ? m.points : []));
+  /** The recorded steps: `expected` all there, and any other one at least a second after the point before it (a slow machine's progress point). */
+  const check = (messages: TrainMessage[], expected: number[]): void => {
+    const pts = pointsOf(messages);
+    const steps = pts.map((p) => p.step);
+    for (const e of expected) assert.ok(steps.includes(e), `step ${e} recorded`);
+    const want = new Set(expected);
+    for (let i = 0; i < pts.length; i++) {
+      if (want.has(pts[i].step)) continue;
+      assert.ok(i > 0 && pts[i].time - pts[i - 1].time >= 1000, `step ${pts[i].step} recorded only ${i > 0 ? pts[i].time - pts[i - 1].time : '?'} ms after the last point`);
+    }
+    assert.deepEqual(steps, [...steps].sort((a, b) => a - b), 'in order, once each');
+    assert.equal(new Set(steps).size, steps.length);
+  };
   const whole = await go();
   assert.ok(whole.outcome.outcome === 'completed' && whole.outcome.step === 450);
   const epochSteps = (e: number) => [...Array.from({ length: 112 }, (_, i) => e * 225 + 2 * (i + 1)), e * 225 + 225];
-  assert.deepEqual(stepsOf(whole.messages), [...epochSteps(0), ...epochSteps(1)]);
+  check(whole.messages, [...epochSteps(0), ...epochSteps(1)]);
   const begin = whole.messages.find((m) => m.type === 'begin');
   assert.ok(begin?.type === 'begin' && begin.stepsPerEpoch === 225);
   // A stop after step 101 (odd): that step is recorded too, and nothing after it.
   const stopped = await go({ stopAtStep: 101 });
   assert.ok(stopped.outcome.outcome === 'cancel' && stopped.outcome.step === 101);
-  assert.deepEqual(stepsOf(stopped.messages), [...Array.from({ length: 50 }, (_, i) => 2 * (i + 1)), 101]);
+  check(stopped.messages, [...Array.from({ length: 50 }, (_, i) => 2 * (i + 1)), 101]);
+  assert.equal(pointsOf(stopped.messages).at(-1)?.step, 101);
+  // Resumed from the stop's checkpoint: the same stride steps as the uninterrupted run, from 102 on.
+  const resumed = await go({}, stopped.outcome.checkpoint);
+  assert.ok(resumed.outcome.outcome === 'completed' && resumed.outcome.step === 450);
+  check(resumed.messages, [...epochSteps(0), ...epochSteps(1)].filter((s) => s > 101));
+  assert.ok(pointsOf(resumed.messages).every((p) => p.step > 101));
+});
+
+test('a short last batch: the epoch\'s last step is recorded', async () => {
+  // 453 samples in batches of 2 (no validation): 227 steps, the last of 1 row; every 2nd step, and the 227th.
+  const odd = blobs(453, 8, 3, 5);
+  const ds = { format: 'idx' as const, parts: { x: idxBytes('f32', [453, 8], odd.x), y: idxBytes('u8', [453], odd.y) }, options: {} };
+  const cfg = resolveTrainingConfig({ loss: 'sparseCategoricalCrossentropy', epochs: 1, batchSize: 2, seed: 3 }, () => 0);
+  const { outcome, messages } = await runTask((control, port) => train({ jobId: 'j', spec: mlpSpec(), training: cfg, dataset: ds, checkpoint: null, control, port }), {});
+  assert.ok(outcome.outcome === 'completed' && outcome.step === 227);
+  const steps = messages.flatMap((m) => (m.type === 'steps' ? m.points.map((p) => p.step) : []));
+  for (let s = 2; s <= 226; s += 2) assert.ok(steps.includes(s), `step ${s}`);
+  assert.equal(steps.at(-1), 227);
 });
 
 test('the steps an epoch has are fit\'s own count, also where 1 - validationSplit rounds the other way', async () => {

@@ -567,10 +567,13 @@ export class Sequential {
   loadCheckpoint(bytes: Uint8Array): void {
     this.settle();
     const { optimizer } = this.requireCompiled();
-    const c = decodeCheckpoint(bytes, this.store.params, this.store.buffers);
-    if (c.optimizer.type !== optimizer.type) {
-      throw new ModelStateError(`checkpoint was saved with optimizer ${c.optimizer.type} but the model is compiled with ${optimizer.type}`);
-    }
+    // Checked before any weight is loaded: a refused checkpoint leaves the model as it was.
+    const c = decodeCheckpoint(bytes, this.store.params, this.store.buffers, (state) => {
+      if (state.type !== optimizer.type) {
+        throw new ModelStateError(`checkpoint was saved with optimizer ${state.type} but the model is compiled with ${optimizer.type}`);
+      }
+      optimizer.checkState?.(state);
+    });
     optimizer.setState(c.optimizer);
     this.trainRng.setState(c.rng);
     this.progress.epoch = c.progress.epoch;

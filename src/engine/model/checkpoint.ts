@@ -144,17 +144,23 @@ export interface DecodedCheckpoint {
   seed: number;
 }
 
-/** Loads the weights into `params` / `buffers` and returns the rest of the training state. */
-export function decodeCheckpoint(bytes: Uint8Array, params: readonly LayerParameter[], buffers: readonly LayerBuffer[]): DecodedCheckpoint {
+/**
+ * Loads the weights into `params` / `buffers` and returns the rest of the training state.
+ * `checkOptimizer` sees the optimizer state first, before any weight changes, and may throw.
+ */
+export function decodeCheckpoint(
+  bytes: Uint8Array, params: readonly LayerParameter[], buffers: readonly LayerBuffer[], checkOptimizer?: (state: OptimizerState) => void,
+): DecodedCheckpoint {
   const { tensors, metadata } = decodeSafetensors(bytes);
   const meta = parseMeta(metadata);
-  loadWeightsInto(bytes, params, buffers);
   const slots: Record<string, Float32Array> = {};
   for (const [name, t] of Object.entries(tensors)) {
     if (!name.startsWith(OPTIMIZER_PREFIX)) continue;
     if (t.dtype !== 'F32') throw new WeightsMismatchError(`tensor "${name}" has dtype ${t.dtype}; only F32 is supported`, name);
     slots[name.slice(OPTIMIZER_PREFIX.length)] = t.data as Float32Array;
   }
+  checkOptimizer?.({ ...meta.optimizer, slots });
+  loadWeightsInto(bytes, params, buffers);
   return {
     optimizer: { ...meta.optimizer, slots },
     rng: rngFromJson(meta.rng),

@@ -3,6 +3,7 @@ import type { Optimizer, OptimizerKernels, OptimizerState, Parameter } from './t
 export type { OptimizerKernels } from './types.ts';
 import type { LearningRateSchedule } from './learningRateSchedule.ts';
 import { ReduceLROnPlateau } from './reduceLROnPlateau.ts';
+import { ModelStateError } from '../errors.ts';
 import type { ReduceLROnPlateauConfig } from './reduceLROnPlateau.ts';
 
 /** Options every optimizer accepts (Keras names). */
@@ -45,6 +46,8 @@ export abstract class BaseOptimizer implements Optimizer {
   private slotAllocator: (n: number) => Float32Array = (n) => new Float32Array(n);
   /** Gives back a slot buffer the model's memory gave (useKernels); a no-op for any other array. */
   private slotRelease: (x: Float32Array) => void = () => undefined;
+  /** Between shareSlots and endSharing: other threads update through the slots, so they are neither replaced nor given back. */
+  private sharing = false;
 
   protected constructor(o: BaseOptimizerOptions, defaultLr: number) {
     const lr = o.learningRate ?? defaultLr;
@@ -67,13 +70,13 @@ export abstract class BaseOptimizer implements Optimizer {
     this.moveSlots(k.allocate);
   }
 
-  /** Moves every slot to a new buffer from `allocate` (values kept) and gives the old one back. */
+  /** Moves every slot to a new buffer from `allocate` (values kept) and gives the old one back (kept while shared). */
   private moveSlots(allocate: (n: number) => Float32Array): void {
     for (const [key, v] of this.slots) {
       const a = allocate(v.length);
       a.set(v);
       this.slots.set(key, a);
-      this.slotRelease(v);
+      if (!this.sharing) this.slotRelease(v);
     }
   }
 
@@ -133,11 +136,18 @@ export abstract class BaseOptimizer implements Optimizer {
    * the same config on another thread can `attachSlots` them and `updateRange` its share.
    */
   shareSlots(params: readonly Parameter[], allocate: (n: number) => Float32Array): Record<string, Float32Array> {
+    if (this.sharing) throw new ModelStateError('the optimizer\'s slots are already shared with other threads (a live ParallelTrainer): end that sharing first');
     for (const p of params) this.update(p, 0, 1, 1, 0, 0); // allocates the slots, updates nothing
     this.slotAllocator = allocate;
     // The last shared slots (an earlier trainer's, in the model's memory) are given back.
     this.moveSlots(allocate);
+    this.sharing = true;
     return Object.fromEntries(this.slots);
+  }
+
+  /** The threads that attached the shared slots are done with them (ParallelTrainer.close): they may be replaced and given back again. */
+  endSharing(): void {
+    this.sharing = false;
   }
 
   /** Uses another optimizer's shared slots (from `shareSlots`) as this one's. */
@@ -194,23 +204,38 @@ export abstract class BaseOptimizer implements Optimizer {
     return { type: this.type, step: this.iterations, learningRate: this.learningRate, slots, scalars };
   }
 
-  /**
-   * Restore a state from getState(). The learning rate is recomputed from the
-   * step, the schedule and the plateau scalars (state.learningRate is informative).
-   */
-  setState(state: OptimizerState): void {
+  /** Throws what `setState(state)` would refuse, changing nothing (a checkpoint checks before it loads any weight). */
+  checkState(state: OptimizerState): void {
     if (state.type !== this.type) {
       throw new TypeError(`optimizer state is for ${state.type}, this optimizer is ${this.type}`);
     }
     if (!Number.isInteger(state.step) || state.step < 0) {
       throw new RangeError(`optimizer state step must be a non-negative integer, got ${state.step}`);
     }
+    if (this.sharing && !this.sameSlots(state)) {
+      throw new ModelStateError(
+        `the optimizer state has other slots (${Object.keys(state.slots).length}) than this optimizer (${this.slots.size}), whose slots other threads update: ` +
+        'close the ParallelTrainer before restoring this state',
+      );
+    }
+  }
+
+  /** Whether `state` has exactly this optimizer's slots (keys and lengths), so it can be restored in place. */
+  private sameSlots(state: OptimizerState): boolean {
+    const entries = Object.entries(state.slots);
+    return entries.length === this.slots.size && entries.every(([k, v]) => this.slots.get(k)?.length === v.length);
+  }
+
+  /**
+   * Restore a state from getState(). The learning rate is recomputed from the
+   * step, the schedule and the plateau scalars (state.learningRate is informative).
+   */
+  setState(state: OptimizerState): void {
+    this.checkState(state);
     this.iterations = state.step;
     // Into the slots in place where they match: other threads updating ranges through them
     // (attachSlots) see the restored state, and no buffer is left behind.
-    const same = Object.keys(state.slots).length === this.slots.size &&
-      Object.entries(state.slots).every(([k, v]) => this.slots.get(k)?.length === v.length);
-    if (same) for (const [k, v] of Object.entries(state.slots)) this.slots.get(k)?.set(v);
+    if (this.sameSlots(state)) for (const [k, v] of Object.entries(state.slots)) this.slots.get(k)?.set(v);
     else {
       for (const v of this.slots.values()) this.slotRelease(v);
       this.slots.clear();

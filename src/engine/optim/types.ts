@@ -61,4 +61,8 @@ export interface Optimizer {
   updateRange?(params: readonly Parameter[], lr: number, t: number, from: number, to: number): void;
   shareSlots?(params: readonly Parameter[], allocate: (n: number) => Float32Array): Record<string, Float32Array>;
   attachSlots?(slots: Readonly<Record<string, Float32Array>>): void;
+  /** After shareSlots: the other threads are done with the shared slots (until then they are never replaced, and setState of other slots throws). */
+  endSharing?(): void;
+  /** Throws what setState(state) would refuse, changing nothing. */
+  checkState?(state: OptimizerState): void;
 }

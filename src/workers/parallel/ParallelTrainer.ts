@@ -4,9 +4,10 @@
  * default for MLPs: dense layers and parameter-free row-by-row layers; the 1-thread result
  * bit for bit on any thread count), the row split (the default for every other model:
  * data-parallel) and the unit split (`protocol: 'unitSplit'`, one-hidden-layer MLPs: each
- * thread owns a range of the hidden units for the whole batch). On shuffled Fashion-MNIST,
- * as a job trains, the deferred protocol measured 4-7% faster than the unit split at batches
- * 32 and 128 and level with or faster than the row split (README, session 11).
+ * thread owns a range of the hidden units for the whole batch). On shuffled batches, as a job
+ * trains, the three were within about 5% of each other at batch 128 (the deferred protocol
+ * ahead of the unit split in four real-data runs of five, by 4-7%), and the row split well
+ * behind at batch 32 (README, session 11).
  *
  * Unit split (where the model allows it: [parameter-free row-by-row layers] dense dense, no
  * regularizer, an optimizer that updates ranges, the default kernels; engine/model/unitSplit.ts).
@@ -108,6 +109,8 @@ export interface ParallelTrainerOptions {
 
 const HELPER_URL = new URL('./helper.mjs', import.meta.url);
 const CLOSE_TIMEOUT_MS = 5000;
+/** Models with a trainer that is not closed: a second would share (and replace) the optimizer slots the first one's helpers update. */
+const liveModels = new WeakSet<Sequential>();
 
 export class ParallelTrainer implements GradientStrategy {
   readonly threads: number;
@@ -164,6 +167,8 @@ export class ParallelTrainer implements GradientStrategy {
   /** The helpers may go back to the pool when their sessions end cleanly (no injected fault). */
   private reusable = true;
   private closed = false;
+  /** The optimizer's slots were shared for this trainer's helpers (ended at close). */
+  private sharesSlots = false;
   private failed: Error | null = null;
   private pendingReduce = false;
   /** Generation of an update the helpers are still running (see step / settle). */
@@ -262,9 +267,11 @@ export class ParallelTrainer implements GradientStrategy {
       optimizer.shareSlots !== undefined && optimizer.updateRange !== undefined && optimizer.beginRangeStep !== undefined &&
       // Probe without stepping: clip-by-norm optimizers refuse range steps.
       !(optimizer as { clipnorm?: number }).clipnorm && !(optimizer as { globalClipnorm?: number }).globalClipnorm;
+    if (threads > 1 && liveModels.has(model)) throw new ParallelTrainingError('this model already has a ParallelTrainer that is not closed; close it first');
     const xSize = model.inputShape.reduce((a, b) => a * b, 1);
     const ySize = model.lossHead.labelSize(model.outputSize, model.outputCols);
     const t = new ParallelTrainer(model, batchSize, xSize, ySize, model.outputSize, threads, split, options.protocol);
+    if (threads > 1) liveModels.add(model);
     await t.start(options.fault);
     return t;
   }
@@ -273,6 +280,7 @@ export class ParallelTrainer implements GradientStrategy {
     if (this.threads === 1) return;
     const { values, bufferValues } = this.model.storage;
     const slots = this.splitStep && this.model.optimizer?.shareSlots ? this.model.optimizer.shareSlots(this.model.params, this.inWasm ? (n) => this.model.allocateScratch(n) : sharedFloat32) : null;
+    this.sharesSlots = slots !== null;
     const ready: Promise<void>[] = [];
     // Helpers come warm from this thread's pool when it has some (helperPool.ts). A test's
     // plain-kernels fault gets a new thread, never returned (its kernels round differently).
@@ -672,6 +680,9 @@ export class ParallelTrainer implements GradientStrategy {
     this.signal(EXIT);
     await Promise.all(this.workers.map((w) => this.releaseHelper(w)));
     this.workers = [];
+    // No helper updates through the optimizer's shared slots any more (a terminated one is gone).
+    if (this.sharesSlots) this.model.optimizer?.endSharing?.();
+    liveModels.delete(this.model);
     // The helpers are done with them: give the shared arrays back (the optimizer keeps its shared slots).
     for (const a of this.owned.splice(0)) this.release(a);
   }

@@ -9,7 +9,7 @@ import type { ParallelProtocol } from './messages.ts';
 
 export interface ParallelFitOptions extends Omit<FitOptions, 'gradients'> {
   threads?: number;
-  /** ParallelTrainerOptions.protocol (default: 'unitSplit' where the model allows it, else 'rowSplit'). */
+  /** ParallelTrainerOptions.protocol (default: 'deferred' where the model allows it, else 'rowSplit'). */
   protocol?: ParallelProtocol;
 }
 

@@ -9,17 +9,21 @@ import { CONTROL, type StepPoint, type TrainMessage, type TrainOutcome } from '.
 
 const FLUSH_MS = 200;
 
-/** The most `loss` points a train job records in an epoch (see `lossStride`). */
+/** The most `loss` points a train job records in an epoch by the stride (see `lossStride`). */
 export const LOSS_POINTS_PER_EPOCH = 200;
+
+/** A slow job records a `loss` point at least this often, whatever the stride. */
+export const POINT_AT_LEAST_MS = 1000;
 
 /**
  * Which steps of an epoch a train job records its `loss` (the running mean over the epoch so
- * far) at: every `lossStride`-th, the epoch's last, and the step it stopped at. Every step when
- * an epoch has at most LOSS_POINTS_PER_EPOCH. A fast job's steps come thousands a second
- * (batch 32 on 2 threads: 1,700), and each point is a row the service's database writes on
- * the cores training runs on: on 2 vCPUs that cost a 2-thread batch-32 job about a fifth of
- * its speed. The stride is fixed by the job's epoch length, so a resumed attempt records the
- * same steps as an uninterrupted run.
+ * far) at: every `lossStride`-th, the epoch's last, the step it stopped at, and the first
+ * step at least POINT_AT_LEAST_MS after the last point (the job's progress, rate and ETA
+ * move with the points). Every step when an epoch has at most LOSS_POINTS_PER_EPOCH. A fast
+ * job's steps come thousands a second (batch 32 on 2 threads: 1,700), and each point is a
+ * row the service's database writes on the cores training runs on: on 2 vCPUs that cost a
+ * 2-thread batch-32 job about a fifth of its speed. The stride is fixed by the job's epoch
+ * length, so a resumed attempt records the same stride steps as an uninterrupted run.
  */
 export function lossStride(stepsPerEpoch: number): number {
   return Math.max(1, Math.ceil(stepsPerEpoch / LOSS_POINTS_PER_EPOCH));

@@ -16,7 +16,7 @@ import {
 import type { TransferListItem } from 'node:worker_threads';
 import { ParallelTrainer } from '../parallel/index.ts';
 import type { TrainMessage, TrainOutcome, TrainTaskInput } from './messages.ts';
-import { StepPoints, failedOutcome, lossStride, requestedStop, type StopKind } from './step-points.ts';
+import { POINT_AT_LEAST_MS, StepPoints, failedOutcome, lossStride, requestedStop, type StopKind } from './step-points.ts';
 import { CheckpointCadence, EpochCheckpoints, type EpochCheckpoint } from './epoch-checkpoints.ts';
 import { bestRule } from '../../db/repos/checkpoint-choice.ts';
 
@@ -45,6 +45,7 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
 
     const points = new StepPoints(post);
     const stride = lossStride(stepsPerEpoch);
+    let lastPoint = Date.now();
     let stopKind: StopKind | undefined;
     /** Taken at the batch where a stop was asked for, before fit's end-of-epoch work. */
     let stopCheckpoint: Uint8Array | undefined;
@@ -67,8 +68,11 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
         lastStep = info.step;
         lastEpoch = info.epoch;
         stopKind = requestedStop(control);
-        if ((batch + 1) % stride === 0 || batch + 1 === stepsPerEpoch || stopKind !== undefined) {
-          points.add({ step: info.step, epoch: info.epoch, values: { loss: logs.loss }, time: Date.now() });
+        const now = Date.now();
+        // A slow job's progress (step, rate, ETA) still moves every second.
+        if ((batch + 1) % stride === 0 || batch + 1 === stepsPerEpoch || stopKind !== undefined || now - lastPoint >= POINT_AT_LEAST_MS) {
+          points.add({ step: info.step, epoch: info.epoch, values: { loss: logs.loss }, time: now });
+          lastPoint = now;
         }
         if (stopKind === undefined) return false;
         if (stopKind !== 'abandoned') stopCheckpoint = model.saveCheckpoint();
