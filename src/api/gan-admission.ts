@@ -39,6 +39,7 @@ function refuseInapplicable(t: TrainingConfig): void {
   if (t.augment !== undefined) refuse('augment', 'augmentation is not available for gan jobs');
   if ((t.threads ?? 1) > 1) refuse('threads', 'gan jobs train on one thread; use threads 1');
   if (t.exactAcrossThreads === true) refuse('exactAcrossThreads', 'gan jobs train on one thread; leave it out');
+  if (t.lossEverySteps !== undefined) refuse('lossEverySteps', 'gan jobs record d_loss and g_loss every step; leave it out');
   if (t.shuffle === false) refuse('shuffle', 'gan jobs always shuffle (every step draws fresh real batches); leave it out or set true');
   const best = t.checkpoints?.bestMetric;
   if (best === undefined && t.checkpoints?.mode !== undefined) refuse('checkpoints.mode', 'only with checkpoints.bestMetric (a gan job keeps no "best" checkpoint unless you name a metric)');

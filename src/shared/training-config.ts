@@ -63,6 +63,11 @@ export const TrainingConfigSchema = Type.Object(
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295, description: 'Fixes initialisation, shuffling and dropout; chosen at random (and recorded) when omitted.' })),
     checkpoints: Type.Optional(CheckpointPolicySchema),
     maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'Attempts (worker crashes included) before the job fails.' })),
+    lossEverySteps: Type.Optional(Type.Integer({
+      minimum: 1, maximum: 1_000_000,
+      description: 'Record the loss series (the running mean over the epoch) every this many steps of an epoch, plus each epoch\'s last step, the step a stop came at, and at least one point a second. ' +
+        'Default: every step in epochs of at most 200 steps, else every ceil(steps / 200)-th. 1 records every step: a database row each, which at thousands of steps a second takes a share of the cores the training needs.',
+    })),
     threads: Type.Optional(Type.Integer({
       minimum: 1, maximum: 2, default: 1,
       description: 'Threads training this job. A model of dense layers (with flatten, reshape, activation or rescaling layers between them, no dropout) and an optimizer without clipnorm trains to exactly the weights 1 thread gives: each thread takes part of each batch\'s rows forward and back, then the weight gradients and update of part of each layer\'s units. Any other model splits each batch\'s rows; the same seed and thread count then give the same weights, another thread count different ones (sums in another order; with dropout, other masks). Not for models with batchNormalization.',
@@ -93,6 +98,8 @@ export interface ResolvedTrainingConfig {
   /** `minIntervalSeconds` is absent in jobs stored before it existed: they take one every epoch. */
   checkpoints: { keepLast: number; bestMetric: string; mode: 'min' | 'max'; minIntervalSeconds?: number };
   maxAttempts: number;
+  /** Every how many steps the loss is recorded; absent: at most 200 points an epoch (tasks/step-points.ts). */
+  lossEverySteps?: number;
   /** Data-parallel threads; absent means 1. */
   threads?: number;
   /** With threads: the 1-thread result bit for bit where the model allows it (ParallelTrainer's deferred protocol). */
@@ -119,6 +126,7 @@ export function resolveTrainingConfig(c: TrainingConfig & { loss: string }, rand
     seed: c.seed ?? randomSeed(),
     checkpoints: { keepLast: c.checkpoints?.keepLast ?? 3, bestMetric, mode, minIntervalSeconds: c.checkpoints?.minIntervalSeconds ?? DEFAULT_CHECKPOINT_INTERVAL_S },
     maxAttempts: c.maxAttempts ?? 3,
+    ...(c.lossEverySteps !== undefined ? { lossEverySteps: c.lossEverySteps } : {}),
     ...(c.threads !== undefined && c.threads > 1 ? { threads: c.threads, ...(c.exactAcrossThreads ? { exactAcrossThreads: true as const } : {}) } : {}),
   };
 }

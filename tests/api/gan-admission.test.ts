@@ -86,6 +86,7 @@ test('what a gan job cannot run is refused with 422 before it is queued, naming 
     ['threads', withTraining({ threads: 2 }), 422, /^training\.threads: /],
     ['exactAcrossThreads', withTraining({ exactAcrossThreads: true }), 422, /^training\.exactAcrossThreads: /],
     ['shuffle false', withTraining({ shuffle: false }), 422, /^training\.shuffle: /],
+    ['lossEverySteps', withTraining({ lossEverySteps: 1 }), 422, /^training\.lossEverySteps: gan jobs record d_loss and g_loss every step/],
     ['bestMetric', withTraining({ checkpoints: { bestMetric: 'val_loss' } }), 422, /^training\.checkpoints\.bestMetric: "val_loss" is not a GAN metric/],
     ['mode without bestMetric', withTraining({ checkpoints: { mode: 'max' } }), 422, /^training\.checkpoints\.mode: only with checkpoints\.bestMetric/],
     // The shape of the request.

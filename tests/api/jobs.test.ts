@@ -140,6 +140,7 @@ test('what cannot run is refused with 422 before it is queued, naming the reason
     ['threads with batch norm', { datasetId, model: { inputShape: [8], layers: [{ type: 'batchNormalization' }, { type: 'dense', units: 3, activation: 'softmax' }] }, training: { ...training, threads: 2 } }, 422, /training\.threads: 2 threads cannot train .*layers\[0\] batchNormalization/],
     ['epochs missing', { datasetId, model: mlpSpec(), training: { loss: 'mse' } }, 400, /epochs/],
     ['negative checkpoint interval', { datasetId, model: mlpSpec(), training: { loss: 'mse', epochs: 1, checkpoints: { minIntervalSeconds: -1 } } }, 400, /checkpoints\/minIntervalSeconds/],
+    ['lossEverySteps 0', { datasetId, model: mlpSpec(), training: { loss: 'mse', epochs: 1, lossEverySteps: 0 } }, 400, /lossEverySteps/],
   ];
   for (const [what, payload, status, message] of cases) {
     const r = await t.app.inject({ method: 'POST', url: '/v1/jobs', headers: t.auth, payload });

@@ -166,6 +166,23 @@ test('epochs of more than 200 steps record the loss at every k-th step (k = ceil
   assert.ok(pointsOf(resumed.messages).every((p) => p.step > 101));
 });
 
+test('training.lossEverySteps sets the stride: 1 records every step, 50 every 50th and each epoch\'s last', async () => {
+  const long = blobs(450, 8, 3, 5);
+  const ds = { format: 'idx' as const, parts: { x: idxBytes('f32', [450, 8], long.x), y: idxBytes('u8', [450], long.y) }, options: {} };
+  const stepsWith = async (lossEverySteps: number): Promise<number[]> => {
+    const cfg = resolveTrainingConfig({ loss: 'sparseCategoricalCrossentropy', epochs: 1, batchSize: 2, seed: 3, lossEverySteps }, () => 0);
+    assert.equal(cfg.lossEverySteps, lossEverySteps);
+    const { outcome, messages } = await runTask((control, port) => train({ jobId: 'j', spec: mlpSpec(), training: cfg, dataset: ds, checkpoint: null, control, port }), {});
+    assert.ok(outcome.outcome === 'completed' && outcome.step === 225);
+    return messages.flatMap((m) => (m.type === 'steps' ? m.points.map((p) => p.step) : []));
+  };
+  assert.deepEqual(await stepsWith(1), Array.from({ length: 225 }, (_, i) => i + 1));
+  const fifty = await stepsWith(50);
+  for (const s of [50, 100, 150, 200, 225]) assert.ok(fifty.includes(s), `step ${s}`);
+  // Anything else only from the once-a-second rule on a slow machine.
+  assert.ok(fifty.length < 20, `${fifty.length} points`);
+});
+
 test('a short last batch: the epoch\'s last step is recorded', async () => {
   // 453 samples in batches of 2 (no validation): 227 steps, the last of 1 row; every 2nd step, and the 227th.
   const odd = blobs(453, 8, 3, 5);

@@ -23,7 +23,8 @@ export const POINT_AT_LEAST_MS = 1000;
  * job's steps come thousands a second (batch 32 on 2 threads: 1,700), and each point is a
  * row the service's database writes on the cores training runs on: on 2 vCPUs that cost a
  * 2-thread batch-32 job about a fifth of its speed. The stride is fixed by the job's epoch
- * length, so a resumed attempt records the same stride steps as an uninterrupted run.
+ * length, so a resumed attempt records the same stride steps as an uninterrupted run. A job's
+ * `training.lossEverySteps` sets the stride instead (1: every step).
  */
 export function lossStride(stepsPerEpoch: number): number {
   return Math.max(1, Math.ceil(stepsPerEpoch / LOSS_POINTS_PER_EPOCH));

@@ -44,7 +44,7 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
     const stepsPerEpoch = Math.ceil(trainSamples / t.batchSize);
 
     const points = new StepPoints(post);
-    const stride = lossStride(stepsPerEpoch);
+    const stride = t.lossEverySteps ?? lossStride(stepsPerEpoch);
     let lastPoint = Date.now();
     let stopKind: StopKind | undefined;
     /** Taken at the batch where a stop was asked for, before fit's end-of-epoch work. */
