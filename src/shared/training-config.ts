@@ -98,7 +98,7 @@ export interface ResolvedTrainingConfig {
   /** `minIntervalSeconds` is absent in jobs stored before it existed: they take one every epoch. */
   checkpoints: { keepLast: number; bestMetric: string; mode: 'min' | 'max'; minIntervalSeconds?: number };
   maxAttempts: number;
-  /** Every how many steps the loss is recorded; absent: at most 200 points an epoch (tasks/step-points.ts). */
+  /** Every how many steps the loss is recorded; absent: at most 200 points an epoch (tasks/step-points.ts: LossCadence). */
   lossEverySteps?: number;
   /** Data-parallel threads; absent means 1. */
   threads?: number;

@@ -128,12 +128,15 @@ test('resume from a mid-epoch checkpoint is bit-identical too (the shuffle order
   assert.deepEqual(h.history.loss, hs.history.loss.slice(1));
 });
 
-test('loadCheckpoint refuses plain weights and a different optimizer', async () => {
+test('loadCheckpoint refuses plain weights and a different optimizer, before it loads any weight', async () => {
   const m = fresh();
   assert.throws(() => m.loadCheckpoint(m.saveWeights()), /not a training checkpoint/);
-  const s = Sequential.fromSpec(spec, { seed: 1 });
+  const s = Sequential.fromSpec(spec, { seed: 2 });
   s.compile({ ...compileOpts, optimizer: { type: 'sgd', learningRate: 0.1 } });
+  const before = s.getWeights();
+  assert.notDeepEqual(m.getWeights(), before, 'another seed: the checkpoint would change the weights');
   assert.throws(() => s.loadCheckpoint(m.saveCheckpoint()), /saved with optimizer adam but the model is compiled with sgd/);
+  assert.deepEqual(s.getWeights(), before, 'the refused checkpoint changed nothing');
 });
 
 test('Sequential.resume rebuilds the model from the checkpoint alone and continues bit-identically', async () => {

@@ -9,25 +9,38 @@ import { CONTROL, type StepPoint, type TrainMessage, type TrainOutcome } from '.
 
 const FLUSH_MS = 200;
 
-/** The most `loss` points a train job records in an epoch by the stride (see `lossStride`). */
-export const LOSS_POINTS_PER_EPOCH = 200;
+/** The most `loss` points a train job records in an epoch by the stride (see LossCadence). */
+const LOSS_POINTS_PER_EPOCH = 200;
 
 /** A slow job records a `loss` point at least this often, whatever the stride. */
-export const POINT_AT_LEAST_MS = 1000;
+const POINT_AT_LEAST_MS = 1000;
 
 /**
  * Which steps of an epoch a train job records its `loss` (the running mean over the epoch so
- * far) at: every `lossStride`-th, the epoch's last, the step it stopped at, and the first
- * step at least POINT_AT_LEAST_MS after the last point (the job's progress, rate and ETA
- * move with the points). Every step when an epoch has at most LOSS_POINTS_PER_EPOCH. A fast
- * job's steps come thousands a second (batch 32 on 2 threads: 1,700), and each point is a
+ * far) at: every stride-th, the epoch's last, the step a stop came at, and the first step at
+ * least POINT_AT_LEAST_MS after the last point (the job's progress, rate and ETA move with
+ * the points). The stride is the job's `training.lossEverySteps`, else every step when an
+ * epoch has at most LOSS_POINTS_PER_EPOCH and ceil(steps / LOSS_POINTS_PER_EPOCH) above. A
+ * fast job's steps come thousands a second (batch 32 on 2 threads: 1,700), and each point is a
  * row the service's database writes on the cores training runs on: on 2 vCPUs that cost a
- * 2-thread batch-32 job about a fifth of its speed. The stride is fixed by the job's epoch
- * length, so a resumed attempt records the same stride steps as an uninterrupted run. A job's
- * `training.lossEverySteps` sets the stride instead (1: every step).
+ * 2-thread batch-32 job about a fifth of its speed. The stride depends only on the epoch's
+ * length, so a resumed attempt records the same stride steps as an uninterrupted run.
  */
-export function lossStride(stepsPerEpoch: number): number {
-  return Math.max(1, Math.ceil(stepsPerEpoch / LOSS_POINTS_PER_EPOCH));
+export class LossCadence {
+  private readonly stride: number;
+  private last: number;
+
+  constructor(private readonly stepsPerEpoch: number, every: number | undefined, now = Date.now()) {
+    this.stride = every ?? Math.max(1, Math.ceil(stepsPerEpoch / LOSS_POINTS_PER_EPOCH));
+    this.last = now;
+  }
+
+  /** Whether the step of batch `batch` (0-based within its epoch), ending at `now`, records a point; `stop`: a stop was asked for there. */
+  due(batch: number, stop: boolean, now: number): boolean {
+    const due = (batch + 1) % this.stride === 0 || batch + 1 === this.stepsPerEpoch || stop || now - this.last >= POINT_AT_LEAST_MS;
+    if (due) this.last = now;
+    return due;
+  }
 }
 
 export class StepPoints {

@@ -16,7 +16,7 @@ import {
 import type { TransferListItem } from 'node:worker_threads';
 import { ParallelTrainer } from '../parallel/index.ts';
 import type { TrainMessage, TrainOutcome, TrainTaskInput } from './messages.ts';
-import { POINT_AT_LEAST_MS, StepPoints, failedOutcome, lossStride, requestedStop, type StopKind } from './step-points.ts';
+import { LossCadence, StepPoints, failedOutcome, requestedStop, type StopKind } from './step-points.ts';
 import { CheckpointCadence, EpochCheckpoints, type EpochCheckpoint } from './epoch-checkpoints.ts';
 import { bestRule } from '../../db/repos/checkpoint-choice.ts';
 
@@ -44,8 +44,7 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
     const stepsPerEpoch = Math.ceil(trainSamples / t.batchSize);
 
     const points = new StepPoints(post);
-    const stride = t.lossEverySteps ?? lossStride(stepsPerEpoch);
-    let lastPoint = Date.now();
+    const cadence = new LossCadence(stepsPerEpoch, t.lossEverySteps);
     let stopKind: StopKind | undefined;
     /** Taken at the batch where a stop was asked for, before fit's end-of-epoch work. */
     let stopCheckpoint: Uint8Array | undefined;
@@ -69,11 +68,7 @@ export async function train(input: TrainTaskInput): Promise<TrainOutcome> {
         lastEpoch = info.epoch;
         stopKind = requestedStop(control);
         const now = Date.now();
-        // A slow job's progress (step, rate, ETA) still moves every second.
-        if ((batch + 1) % stride === 0 || batch + 1 === stepsPerEpoch || stopKind !== undefined || now - lastPoint >= POINT_AT_LEAST_MS) {
-          points.add({ step: info.step, epoch: info.epoch, values: { loss: logs.loss }, time: now });
-          lastPoint = now;
-        }
+        if (cadence.due(batch, stopKind !== undefined, now)) points.add({ step: info.step, epoch: info.epoch, values: { loss: logs.loss }, time: now });
         if (stopKind === undefined) return false;
         if (stopKind !== 'abandoned') stopCheckpoint = model.saveCheckpoint();
         lastLogs = logs;
