@@ -2,7 +2,8 @@
  * A weight update still running on another thread, front to back (Sequential.setPendingUpdate
  * with a progress wait): the forward waits layer by layer, a dense layer block by block of
  * output units, each before it reads those weights, and the results are bit-identical to a
- * forward after the whole update.
+ * forward after the whole update. With a non-blocking `ready`, the blocks already final go
+ * in one product (the deferred protocol: the units this thread updated itself).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -85,4 +86,48 @@ test('computeGradients behind a pending update zeroes the gradients after the fo
   assert.equal(sawGradsAtEnd, 7, 'the gradients were untouched while the update could still read them');
   assert.equal(loss, lossPlain);
   assert.deepEqual(Array.from(grads), Array.from(expected));
+});
+
+for (const kernels of ['wasm', 'plain'] as const) test(`with ready(e), a dense layer takes every block already final in one product and waits only past them (${kernels} kernels)`, () => {
+  const reference = compiled(kernels === 'plain');
+  const expected = reference.forward(x, batch, false).slice();
+  const m = compiled(kernels === 'plain');
+  const r = ranges(m);
+  const [w0, w1] = r.get('layers.0.weight') as [number, number];
+  const values = m.storage.values;
+  const truth = values.slice();
+  // The first 32 of the first layer's 40 units are final (this thread updated them); the rest
+  // of the parameters are poisoned until the forward waits for them.
+  let done = w0 + 32 * 24;
+  values.fill(Number.NaN, done);
+  const asked: number[] = [];
+  const readyAsked: number[] = [];
+  m.setPendingUpdate(() => undefined, (e) => {
+    asked.push(e);
+    if (e > done) {
+      values.set(truth.subarray(done, e), done);
+      done = e;
+    }
+  }, (e) => {
+    readyAsked.push(e);
+    return e <= done;
+  });
+  const out = m.forward(x, batch, false);
+  assert.deepEqual(Array.from(out), Array.from(expected), 'bit-identical to the forward after the whole update');
+  // Units 0-31 in one product without a blocking wait past them; then a wait for 32-39.
+  assert.deepEqual(asked.filter((e) => e > w0 && e <= w1), [w0 + 16 * 24, w1]);
+  assert.ok(readyAsked.includes(w0 + 32 * 24), `asked whether units up to 32 were ready: ${readyAsked.join(', ')}`);
+  assert.equal(asked[asked.length - 1], m.paramCount, 'the forward ends having waited for every parameter');
+});
+
+test('with ready(e) saying the whole update is done, a dense layer runs its forward as one product', () => {
+  const reference = compiled();
+  const expected = reference.forward(x, batch, false).slice();
+  const m = compiled();
+  const [w0, w1] = ranges(m).get('layers.0.weight') as [number, number];
+  const asked: number[] = [];
+  m.setPendingUpdate(() => undefined, (e) => asked.push(e), () => true);
+  const out = m.forward(x, batch, false);
+  assert.deepEqual(Array.from(out), Array.from(expected));
+  assert.deepEqual(asked.filter((e) => e > w0 && e < w1), [], 'no wait inside the first layer\'s weight');
 });

@@ -103,7 +103,7 @@ export class Dense extends BaseLayer<DenseConfig> {
     const nOut = this.outSize;
     const w = this.params[0].value;
     const z = this.z.get(batch * nOut);
-    if (ctx.awaitParam) this.forwardAsUpdated(x, w, z, batch, ctx.awaitParam);
+    if (ctx.awaitParam) this.forwardAsUpdated(x, w, z, batch, ctx.awaitParam, ctx.paramReady);
     else this.kernels.matmulRowsNT(x, w, z, batch, nIn, nOut, 0, batch);
     this.x = x;
     this.zView = z;
@@ -114,19 +114,29 @@ export class Dense extends BaseLayer<DenseConfig> {
   }
 
   /**
-   * z = x @ W^T while another thread is still updating W front to back: one block of
-   * output units (rows of W) at a time, each as soon as its rows are final. Every z element
-   * is the same dot product over the inputs as in one call, so the result is the same.
+   * z = x @ W^T while another thread is still updating W front to back: a block of output
+   * units (rows of W) at a time, each as soon as its rows are final; with `paramReady`, every
+   * block already final in one product (the whole layer in one, as without an update, once
+   * it is done). Every z element is the same dot product over the inputs as in one call, so
+   * the result is the same.
    */
-  private forwardAsUpdated(x: Float32Array, w: Float32Array, z: Float32Array, batch: number, awaitParam: (p: Float32Array, n: number) => void): void {
+  private forwardAsUpdated(
+    x: Float32Array, w: Float32Array, z: Float32Array, batch: number,
+    awaitParam: (p: Float32Array, n: number) => void, paramReady: ((p: Float32Array, n: number) => boolean) | undefined,
+  ): void {
     const nIn = this.inSize;
     const nOut = this.outSize;
     const block = Math.min(nOut, UNITS_PER_BLOCK);
-    const part = this.dx.get(batch * block);
-    for (let j0 = 0; j0 < nOut; j0 += block) {
-      const j1 = Math.min(nOut, j0 + block);
-      const cols = j1 - j0;
+    if (paramReady?.(w, nOut * nIn)) {
+      this.kernels.matmulRowsNT(x, w, z, batch, nIn, nOut, 0, batch);
+      return;
+    }
+    const part = this.dx.get(batch * nOut);
+    for (let j0 = 0, j1 = 0; j0 < nOut; j0 = j1) {
+      j1 = Math.min(nOut, j0 + block);
       awaitParam(w, j1 * nIn);
+      while (j1 < nOut && paramReady?.(w, Math.min(nOut, j1 + block) * nIn)) j1 = Math.min(nOut, j1 + block);
+      const cols = j1 - j0;
       this.kernels.matmulRowsNT(x, w.subarray(j0 * nIn, j1 * nIn), part, batch, nIn, cols, 0, batch);
       // An element loop: a subarray per row was ~0.06 us each, 8 blocks x 70 rows a step.
       for (let i = 0, src = 0; i < batch; i++) {

@@ -29,6 +29,12 @@ export interface ForwardContext {
    * rest are being updated; for other layers the model waits for all their parameters first.
    */
   awaitParam?: (param: Float32Array, elements: number) => void;
+  /**
+   * With `awaitParam`, when the updating thread can say so without blocking: whether the
+   * first `elements` values of `param` are final already. A layer uses it to take the parts
+   * that are ready in one piece instead of one part at a time.
+   */
+  paramReady?: (param: Float32Array, elements: number) => boolean;
 }
 
 export interface ParamDecl {

@@ -163,11 +163,14 @@ export class Sequential {
    * until the flat elements [0, e) are final: a forward then waits layer by layer (and a
    * layer with `awaitsParams` part by part) instead of for the whole update, so it overlaps
    * the update's tail. The gradients are zeroed only after the forward, which has by then
-   * waited for the whole update (the updating thread reads them until the end).
+   * waited for the whole update (the updating thread reads them until the end). `ready(e)`,
+   * when given, says without blocking whether [0, e) is final already (see
+   * ForwardContext.paramReady).
    */
-  setPendingUpdate(wait: (() => void) | null, progress: ((elements: number) => void) | null = null): void {
+  setPendingUpdate(wait: (() => void) | null, progress: ((elements: number) => void) | null = null, ready: ((elements: number) => boolean) | null = null): void {
     this.pendingUpdate = wait;
     this.pendingProgress = wait === null ? null : progress;
+    this.pendingReady = wait === null || progress === null ? null : ready;
   }
 
   /** Waits for a pending update of the weights (see setPendingUpdate); a no-op otherwise. */
@@ -180,8 +183,13 @@ export class Sequential {
 
   private pendingUpdate: (() => void) | null = null;
   private pendingProgress: ((elements: number) => void) | null = null;
+  private pendingReady: ((elements: number) => boolean) | null = null;
   private readonly awaitParam = (param: Float32Array, elements: number): void => {
     this.pendingProgress?.((param.byteOffset - this.store.values.byteOffset) / 4 + elements);
+  };
+  private readonly paramReady = (param: Float32Array, elements: number): boolean => {
+    if (this.pendingProgress === null) return true;
+    return this.pendingReady?.((param.byteOffset - this.store.values.byteOffset) / 4 + elements) ?? false;
   };
 
   /** The flat SharedArrayBuffer-backed storage (weights, gradients, buffers), for other threads. */
@@ -248,7 +256,9 @@ export class Sequential {
   forward(x: Float32Array, batch: number, training: boolean): Float32Array {
     const progress = this.pendingProgress;
     if (progress === null) this.settle();
-    const ctx: ForwardContext = progress === null ? { training, rng: this.trainRng } : { training, rng: this.trainRng, awaitParam: this.awaitParam };
+    const ctx: ForwardContext = progress === null
+      ? { training, rng: this.trainRng }
+      : { training, rng: this.trainRng, awaitParam: this.awaitParam, ...(this.pendingReady ? { paramReady: this.paramReady } : {}) };
     let h = x;
     for (let i = 0; i < this.layers.length; i++) {
       const layer = this.layers[i];

@@ -34,8 +34,10 @@
  *   B. `step`: each layer's output units are split the same way; every thread computes the
  *      weight gradients of its units from all rows (into the model's gradients) and updates
  *      those parameters. The calling thread returns to fit as soon as its units are done
- *      (fit gathers the next batch into its other input buffer, `inputBuffers`), and waits
- *      for the helpers' units before the next forward or anything else that reads weights.
+ *      (fit gathers the next batch into its other input buffer, `inputBuffers`). With one
+ *      helper, the next COMPUTE is posted behind the helper's phase B, and this thread's
+ *      forward starts on the first layer's units it updated itself, waiting for the helper's
+ *      units only when it reaches them; anything else that reads weights waits for them all.
  *   Every split gives the same floats: the weights, losses and metrics are those of one
  *   thread, bit for bit, for any thread count.
  *
@@ -135,6 +137,8 @@ export class ParallelTrainer implements GradientStrategy {
   private readonly unit: { shard: UnitShard; tail: UnitSplitTail; parts: Float32Array[]; dz2: Float32Array; ranges: [number, number][]; params: readonly LayerParameter[] } | null = null;
   /** Unit split: the context of the calling thread's forward (training, the model's stream). */
   private readonly forwardContext: { training: boolean; rng: Sequential['trainRng'] };
+  /** Deferred protocol: the flat elements the calling thread's next forward reads without waiting for the helpers (deferredProgress). */
+  private freeEnd = 0;
   /** Deferred protocol: when the last STEP was signalled. */
   private stepStart = 0;
   /** Set when the calling thread's part of an update threw (the weights are half updated). */
@@ -409,13 +413,19 @@ export class ParallelTrainer implements GradientStrategy {
    * losses in the stage. The loss is the row terms summed in row order, as one thread would.
    */
   private computeDeferred(stage: DeferredSlice, x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null): number {
-    this.settleDeferred();
+    // This thread's phase B and fit's work since, for the split of the next units.
+    const mainUnits = this.pendingStep === null ? -1 : performance.now() - this.stepStart;
+    // With one helper, its last phase B may run on: it takes this COMPUTE after it, and this
+    // thread's forward waits for its units (deferredProgress). With several, each helper's
+    // forward reads units the others update, so they all finish first.
+    if (this.threads > 2) this.settle();
     const ctrl = this.ctrl;
     const arena = defaultWasmKernels().arena;
     this.pendingRows = 0;
     // The helpers and the weight gradients read the whole batch's inputs in the shared memory.
     let xb = x;
     if (!arena.owns(x)) {
+      this.settle(); // the helpers' phase B may still read the last copy
       this.x.set(x.subarray(0, batch * this.xSize));
       xb = this.x;
     }
@@ -444,6 +454,11 @@ export class ParallelTrainer implements GradientStrategy {
       this.waitHelpers(gen);
     }
     for (let h = 1; h < this.threads; h++) this.speed.record('rows', h, rows[h + 1] - rows[h], this.times[h * 2]);
+    if (mainUnits >= 0) {
+      this.settle(); // a no-op by now: the helpers took this COMPUTE after their phase B
+      this.speed.record('units', 0, this.speed.unitShare(0), mainUnits);
+      for (let h = 1; h < this.threads; h++) this.speed.record('units', h, this.speed.unitShare(h), this.times[h * 2 + 1]);
+    }
     let sum = 0;
     const losses = stage.rowLosses;
     for (let r = 0; r < batch; r++) sum += losses[r];
@@ -526,8 +541,29 @@ export class ParallelTrainer implements GradientStrategy {
       throw e;
     }
     this.pendingStep = gen;
-    this.model.setPendingUpdate(() => this.settle());
+    if (this.stage && this.threads === 2) this.model.setPendingUpdate(() => this.settle(), this.deferredProgress, this.deferredReady);
+    else this.model.setPendingUpdate(() => this.settle());
   }
+
+  /**
+   * The deferred protocol's wait for the weights during the next forward (the model's
+   * pending-update progress, in flat elements): the first layer's units this thread updated
+   * itself, [0, freeEnd), are final at once, so its forward starts on them while the helpers
+   * finish their units; anything past them waits for the whole update (`settle`). The
+   * forward ends with every element, so nothing after it (the backward writing the stage the
+   * helpers' phase B reads) runs before their update is done.
+   */
+  private readonly deferredProgress = (elements: number): void => {
+    if (elements > this.freeEnd) this.settle();
+  };
+
+  /** Without blocking: whether deferredProgress(elements) would return at once (the forward then takes the ready units in one product). */
+  private readonly deferredReady = (elements: number): boolean => {
+    const gen = this.pendingStep;
+    if (gen === null || elements <= this.freeEnd) return true;
+    for (let h = 1; h < this.threads; h++) if (Atomics.load(this.ctrl, helperBase(h) + DONE) < gen) return false;
+    return true;
+  };
 
   /**
    * The deferred protocol's phase B: every thread computes the weight gradients of its share
@@ -547,6 +583,14 @@ export class ParallelTrainer implements GradientStrategy {
     this.speed.planUnits();
     layout.forEach((l, i) => this.speed.unitBounds(l.units, this.unitBounds, i * (T + 1)));
     const params = model.params;
+    // The rows and the inputs' address for this STEP in its own slots: the next COMPUTE may
+    // set BATCH and XPTR while a helper's phase B still runs.
+    for (let h = 1; h < T; h++) {
+      Atomics.store(this.ctrl, helperBase(h) + PSTART, rows);
+      Atomics.store(this.ctrl, helperBase(h) + PEND, this.pendingX.byteOffset);
+    }
+    const first = layout[0].params[0];
+    this.freeEnd = T === 2 ? first.offset + this.unitBounds[1] * first.perUnit : 0;
     const gen = this.signal(STEP);
     this.stepStart = performance.now();
     // fit gathers the next batch into its other input buffer meanwhile.
@@ -555,15 +599,6 @@ export class ParallelTrainer implements GradientStrategy {
       model.deferredWeightGrads(l, stage.dz[l.index] as Float32Array, stage.x[l.index] ?? this.pendingX, rows, 0, j1);
       for (const p of l.params) optimizer.updateRange?.(params, plan.lr, plan.t, p.offset, p.offset + j1 * p.perUnit);
     }));
-  }
-
-  /** Deferred protocol: after the helpers' units of the last step, splits the next step's units by what each thread took (the main thread's time includes fit's work in between). */
-  private settleDeferred(): void {
-    if (this.pendingStep === null) return;
-    const main = performance.now() - this.stepStart;
-    this.settle();
-    this.speed.record('units', 0, this.speed.unitShare(0), main);
-    for (let h = 1; h < this.threads; h++) this.speed.record('units', h, this.speed.unitShare(h), this.times[h * 2 + 1]);
   }
 
   /** Reduces the gradients and updates the weights, split over the threads (fit calls it after a finite loss). */

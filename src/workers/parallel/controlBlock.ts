@@ -18,7 +18,9 @@
  *     +ERROR_LEN    length of that message (UTF-8 bytes)
  *     +DEAD         1 once the helper thread is exiting other than by EXIT (crash, process.exit)
  *     +PSTART, +PEND  its parameter elements [pstart, pend) to reduce and update in a STEP
- *                   (apart from START/END: the next COMPUTE's rows are set while it updates)
+ *                   (apart from START/END: the next COMPUTE's rows are set while it updates);
+ *                   in the deferred protocol, the STEP's rows and its inputs' address instead
+ *                   (apart from BATCH/XPTR, which the next COMPUTE sets while it runs)
  *     +PROGRESS     during a STEP, the element up to which its range is final (it advances
  *                   chunk by chunk; -1 when the STEP failed or the thread died)
  */

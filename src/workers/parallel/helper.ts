@@ -172,8 +172,9 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
   function stepDeferred(def: NonNullable<typeof deferred>): void {
     const layout = replica.deferredLayout;
     if (!layout || !wk) throw new Error('the deferred protocol needs a deferred layout and the shared wasm memory');
-    const rows = Atomics.load(ctrl, BATCH);
-    const xIn = wk.arena.view(Atomics.load(ctrl, XPTR), rows * d.xSize);
+    // Set with the STEP: the next COMPUTE's BATCH and XPTR may be posted while this runs.
+    const rows = Atomics.load(ctrl, base + PSTART);
+    const xIn = wk.arena.view(Atomics.load(ctrl, base + PEND), rows * d.xSize);
     const T = d.threads;
     layout.forEach((l, i) => {
       const j0 = def.unitBounds[i * (T + 1) + d.index];
