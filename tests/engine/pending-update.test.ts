@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng, Sequential } from '../../src/engine/index.ts';
-import { plainKernels } from '../../src/engine/kernels/wasm/index.ts';
+import { kernels as wasmKernels, plainKernels } from '../../src/engine/kernels/wasm/index.ts';
 
 const spec = {
   inputShape: [24],
@@ -23,8 +23,19 @@ const rng = new Rng(5);
 const x = new Float32Array(batch * 24).map(() => rng.normal());
 const y = new Float32Array(batch).map(() => rng.int(7));
 
+/** Products z = x·Wᵀ the model's layers asked for (matmulRowsNT), as [rows, units] per call. */
+const ntCalls: [number, number][] = [];
+
 function compiled(plain = false): Sequential {
-  const m = Sequential.fromSpec(spec, { seed: 3, ...(plain ? { kernels: plainKernels } : {}) });
+  const base = plain ? plainKernels : wasmKernels;
+  const counting = {
+    ...base,
+    matmulRowsNT: (...a: Parameters<typeof base.matmulRowsNT>) => {
+      ntCalls.push([a[3], a[5]]);
+      base.matmulRowsNT(...a);
+    },
+  };
+  const m = Sequential.fromSpec(spec, { seed: 3, kernels: counting });
   m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
   return m;
 }
@@ -112,8 +123,10 @@ for (const kernels of ['wasm', 'plain'] as const) test(`with ready(e), a dense l
     readyAsked.push(e);
     return e <= done;
   });
+  ntCalls.length = 0;
   const out = m.forward(x, batch, false);
   assert.deepEqual(Array.from(out), Array.from(expected), 'bit-identical to the forward after the whole update');
+  assert.deepEqual(ntCalls, [[batch, 32], [batch, 8], [batch, 7]], 'the first layer in two products (the ready units, then the rest), the second in one');
   // Units 0-31 in one product without a blocking wait past them; then a wait for 32-39.
   assert.deepEqual(asked.filter((e) => e > w0 && e <= w1), [w0 + 16 * 24, w1]);
   assert.ok(readyAsked.includes(w0 + 32 * 24), `asked whether units up to 32 were ready: ${readyAsked.join(', ')}`);
@@ -127,7 +140,9 @@ test('with ready(e) saying the whole update is done, a dense layer runs its forw
   const [w0, w1] = ranges(m).get('layers.0.weight') as [number, number];
   const asked: number[] = [];
   m.setPendingUpdate(() => undefined, (e) => asked.push(e), () => true);
+  ntCalls.length = 0;
   const out = m.forward(x, batch, false);
   assert.deepEqual(Array.from(out), Array.from(expected));
+  assert.deepEqual(ntCalls, [[batch, 40], [batch, 7]], 'one product per layer');
   assert.deepEqual(asked.filter((e) => e > w0 && e < w1), [], 'no wait inside the first layer\'s weight');
 });

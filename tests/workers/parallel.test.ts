@@ -168,11 +168,11 @@ test('unit-split protocol: 2 and 3 threads follow the 1-thread trajectory, and a
   }
 });
 
-test('unit-split protocol: a caller driving trainStep with arrays outside the shared memory gets the same weights however late the helper runs', async () => {
+for (const protocol of ['unitSplit', 'deferred'] as const) test(`${protocol} protocol: a caller driving trainStep with arrays outside the shared memory gets the same weights however late the helper runs`, async () => {
   const weightsAfter = async (fault?: { kind: 'slow'; ms: number }): Promise<Float32Array> => {
     const m = model();
-    const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, protocol: 'unitSplit', ...(fault ? { fault } : {}) });
-    assert.equal(t.protocol, 'unitSplit');
+    const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, protocol, ...(fault ? { fault } : {}) });
+    assert.equal(t.protocol, protocol);
     try {
       // One plain array reused for every batch, as a hand-written loop would.
       const xb = new Float32Array(32 * 20);
@@ -185,7 +185,8 @@ test('unit-split protocol: a caller driving trainStep with arrays outside the sh
       await t.close();
     }
   };
-  // The slow helper starts each step's update 30 ms late, after the next batch was copied.
+  // The slow helper starts each step's update 30 ms late, after the next batch was copied
+  // (deferred: unless the trainer waits for it before copying the next batch over the last).
   assert.deepEqual(await weightsAfter({ kind: 'slow', ms: 30 }), await weightsAfter());
 });
 

@@ -445,10 +445,12 @@ export class ParallelTrainer implements GradientStrategy {
     try {
       if (end0 > 0) {
         const t0 = performance.now();
+        this.waitedInForward = 0;
         this.sliceD.batch = batch;
         this.model.computeGradients(xb, y, end0, weights, true, this.sliceD);
         this.lastOutput.set(this.model.lastOutput.subarray(0, end0 * this.outSize));
-        this.speed.record('rows', 0, end0, performance.now() - t0);
+        // The helper's row time starts after its phase B: so does this thread's.
+        this.speed.record('rows', 0, end0, performance.now() - t0 - this.waitedInForward);
       }
     } finally {
       this.waitHelpers(gen);
@@ -554,8 +556,13 @@ export class ParallelTrainer implements GradientStrategy {
    * helpers' phase B reads) runs before their update is done.
    */
   private readonly deferredProgress = (elements: number): void => {
-    if (elements > this.freeEnd) this.settle();
+    if (elements <= this.freeEnd || this.pendingStep === null) return;
+    const t = performance.now();
+    this.settle();
+    this.waitedInForward += performance.now() - t;
   };
+  /** Deferred protocol: how long this step's forward waited for the helper's last phase B (not part of this thread's time per row). */
+  private waitedInForward = 0;
 
   /** Without blocking: whether deferredProgress(elements) would return at once (the forward then takes the ready units in one product). */
   private readonly deferredReady = (elements: number): boolean => {
