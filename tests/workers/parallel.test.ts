@@ -114,6 +114,27 @@ test('deferred protocol: regularisers, a rescaling first layer and 320-row batch
   await t.close();
 });
 
+test('deferred protocol: batches of 1 to 4 rows and a short last batch (a thread with no rows of its own) give the 1-thread result', async () => {
+  const n = 37;
+  const xs = { data: x.subarray(0, n * 20), shape: [n, 20] };
+  const ys = { data: y.subarray(0, n), shape: [n] };
+  for (const batchSize of [1, 2, 4, 16]) {
+    const one = model();
+    const h1 = await one.fit(xs, ys, { batchSize, epochs: 2 });
+    const m = model();
+    const t = await ParallelTrainer.create(m, { threads: 2, batchSize, protocol: 'deferred' });
+    const bounds = new Set<string>();
+    try {
+      const h2 = await m.fit(xs, ys, { batchSize, epochs: 2, gradients: t, callbacks: { onBatchEnd: () => void bounds.add(t.rowBounds.join(',')) } });
+      assert.deepEqual(h2.history, h1.history, `batch ${batchSize}: the losses and metrics`);
+    } finally {
+      await t.close();
+    }
+    assert.deepEqual(m.getWeights(), one.getWeights(), `batch ${batchSize}: the weights`);
+    if (batchSize <= 4) assert.ok([...bounds].some((b) => b.split(',')[1] === b.split(',')[2]), `batch ${batchSize}: some step left the helper no rows (${[...bounds].join(' | ')})`);
+  }
+});
+
 test('deferred protocol: a slower helper gets fewer rows, and the results stay the 1-thread ones', async () => {
   const one = await trajectory(1);
   const m = model();

@@ -457,7 +457,9 @@ export class ParallelTrainer implements GradientStrategy {
     }
     for (let h = 1; h < this.threads; h++) this.speed.record('rows', h, rows[h + 1] - rows[h], this.times[h * 2]);
     if (mainUnits >= 0) {
-      this.settle(); // a no-op by now: the helpers took this COMPUTE after their phase B
+      // Usually done in this thread's forward; with no rows of its own it ran none. Nothing
+      // waits: the helpers took this COMPUTE after their phase B.
+      this.settle();
       this.speed.record('units', 0, this.speed.unitShare(0), mainUnits);
       for (let h = 1; h < this.threads; h++) this.speed.record('units', h, this.speed.unitShare(h), this.times[h * 2 + 1]);
     }
