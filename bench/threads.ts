@@ -11,8 +11,10 @@
  * `threads - 1` worker threads fitting their own copies at the same time (bench/peers.ts:
  * nothing shared, no synchronisation). That last one is the ceiling: what the machine gives
  * this very work on `threads` threads during that round. Every other protocol the model can
- * run (ParallelTrainer: deferred, row split, unit split) takes a turn too, and the bench prints
- * each against 1 thread and the default one against it. It prints the medians, the
+ * run (ParallelTrainer: deferred, row split, unit split) takes a turn too, and so does the
+ * deferred protocol with its phase A fixed by rows and by units (the default chooses between
+ * them as it trains, and the bench says how many steps took each); the bench prints each
+ * against 1 thread and the default one against it. It prints the medians, the
  * 2-thread ratio, the spread of the per-round ratios, the ceiling's median, and the
  * share of the ceiling the 2-thread fit reached (per round, then the median).
  * It also prints, per MLP batch size, the work split alone, timed in one thread (so other
@@ -35,7 +37,7 @@
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { Rng, Sequential } from '../src/engine/index.ts';
-import { ParallelTrainer, type ParallelProtocol } from '../src/workers/parallel/index.ts';
+import { ParallelTrainer, type ParallelProtocol, type PhaseASplit } from '../src/workers/parallel/index.ts';
 import { CNN_SPEC, MLP_SPEC } from './models.ts';
 import { randomData } from './random-data.ts';
 import { reduceRange } from '../src/workers/parallel/ranges.ts';
@@ -68,18 +70,27 @@ const MLP = MLP_SPEC;
 const CNN = CNN_SPEC;
 
 /** A compiled model (and its ParallelTrainer when threads > 1) fitting on one fixed random data set. */
-async function setup(spec: unknown, inSize: number, batch: number, nThreads: number, nSteps: number, protocol?: ParallelProtocol): Promise<{ fit: () => Promise<number>; close: () => Promise<void>; protocol: ParallelProtocol | null }> {
+/** A protocol to run, and the deferred protocol's phase-A split when fixed (ParallelTrainerOptions). */
+interface Variant { protocol?: ParallelProtocol; deferredSplit?: PhaseASplit }
+
+/** How a variant prints: the protocol, or the deferred one with its phase-A split fixed. */
+function label(v: Variant): string {
+  return v.deferredSplit ? `deferred by ${v.deferredSplit}` : v.protocol ?? 'deferred';
+}
+
+async function setup(spec: unknown, inSize: number, batch: number, nThreads: number, nSteps: number, variant: Variant = {}): Promise<{ fit: () => Promise<number>; close: () => Promise<void>; protocol: ParallelProtocol | null; trainer: ParallelTrainer | null }> {
   const n = nSteps * batch;
   const { x, y } = randomData(n, inSize);
   const shape = (spec as { inputShape: number[] }).inputShape;
   const model = Sequential.fromSpec(spec, { seed: 0 });
   model.compile({ optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'sparseCategoricalCrossentropy' });
-  const trainer = nThreads > 1 ? await ParallelTrainer.create(model, { threads: nThreads, batchSize: batch, ...(protocol ? { protocol } : {}) }) : null;
+  const trainer = nThreads > 1 ? await ParallelTrainer.create(model, { threads: nThreads, batchSize: batch, ...variant }) : null;
   const opts = { batchSize: batch, epochs: 1, shuffle, ...(trainer ? { gradients: trainer } : {}) };
   const xs = { data: x, shape: [n, ...shape] };
   const ys = { data: y, shape: [n] };
   return {
     protocol: trainer?.protocol ?? null,
+    trainer,
     /** One epoch of `nSteps` steps; samples per second. */
     fit: async () => {
       const t = performance.now();
@@ -98,18 +109,21 @@ async function setup(spec: unknown, inSize: number, batch: number, nThreads: num
  * models stay alive and take turns fitting `nSteps` steps, `rounds` times (after two
  * warm-up rounds), so a slow phase of the machine (seconds long here) hits a whole round alike.
  */
-async function interleaved(spec: unknown, inSize: number, batch: number, nSteps: number, rounds: number): Promise<{ ones: number[]; manys: number[]; peers: number[]; others: Map<ParallelProtocol, number[]>; protocol: ParallelProtocol | null }> {
+async function interleaved(spec: unknown, inSize: number, batch: number, nSteps: number, rounds: number): Promise<{ ones: number[]; manys: number[]; peers: number[]; others: Map<string, number[]>; protocol: ParallelProtocol | null; splits: string }> {
   const one = await setup(spec, inSize, batch, 1, nSteps);
   let many: Awaited<ReturnType<typeof setup>> | undefined;
-  const alternatives = new Map<ParallelProtocol, Awaited<ReturnType<typeof setup>>>();
+  const alternatives = new Map<string, Awaited<ReturnType<typeof setup>>>();
   let peers: Awaited<ReturnType<typeof startPeers>> | undefined;
   try {
     many = await setup(spec, inSize, batch, threads, nSteps);
-    // The other protocols the model can run take turns too, for comparison.
-    for (const p of ['deferred', 'rowSplit', 'unitSplit'] as const) {
-      if (p === many.protocol) continue;
-      const alt = await setup(spec, inSize, batch, threads, nSteps, p);
-      if (alt.protocol === p) alternatives.set(p, alt);
+    // The other protocols the model can run take turns too, for comparison, and the deferred
+    // protocol with each of its phase-A splits fixed (the default chooses as it trains).
+    const variants: Variant[] = [{ protocol: 'rowSplit' }, { protocol: 'unitSplit' }];
+    if (many.protocol === 'deferred' && many.trainer?.firstLayerUnits) variants.push({ deferredSplit: 'rows' }, { deferredSplit: 'units' });
+    for (const v of variants) {
+      if ((v.protocol ?? 'deferred') === many.protocol && !v.deferredSplit) continue;
+      const alt = await setup(spec, inSize, batch, threads, nSteps, v);
+      if (alt.protocol === (v.protocol ?? 'deferred')) alternatives.set(label(v), alt);
       else await alt.close();
     }
     peers = await startPeers(threads - 1, spec as { inputShape: number[] }, inSize, batch, nSteps, shuffle);
@@ -123,17 +137,20 @@ async function interleaved(spec: unknown, inSize: number, batch: number, nSteps:
       for (const alt of alternatives.values()) await alt.fit();
       await together();
     }
+    const before = { ...(many.trainer?.splitSteps ?? { rows: 0, units: 0 }) };
     const ones: number[] = [];
     const manys: number[] = [];
     const alls: number[] = [];
-    const others = new Map<ParallelProtocol, number[]>([...alternatives.keys()].map((p) => [p, []]));
+    const others = new Map<string, number[]>([...alternatives.keys()].map((p) => [p, []]));
     for (let k = 0; k < rounds; k++) {
       ones.push(await one.fit());
       manys.push(await many.fit());
       for (const [p, alt] of alternatives) others.get(p)?.push(await alt.fit());
       alls.push(await together());
     }
-    return { ones, manys, peers: alls, others, protocol: many.protocol };
+    const after = many.trainer?.splitSteps;
+    const splits = after && many.trainer?.firstLayerUnits ? `, phase A by rows ${after.rows - before.rows} steps and by units ${after.units - before.units} (chosen as it trains)` : '';
+    return { ones, manys, peers: alls, others, protocol: many.protocol, splits };
   } finally {
     await one.close();
     await many?.close();
@@ -195,7 +212,7 @@ for (let r = 0; r < Number(values.repeat); r++) {
   for (const [name, spec, inSize, batch] of cases) {
     const nSteps = spec === CNN ? Math.max(4, Math.floor(steps / 10)) : steps;
     const tripBefore = trip.measure();
-    const { ones, manys, peers, others, protocol } = await interleaved(spec, inSize, batch, nSteps, rounds);
+    const { ones, manys, peers, others, protocol, splits } = await interleaved(spec, inSize, batch, nSteps, rounds);
     const tripAfter = trip.measure();
     const one = median(ones);
     const many = median(manys);
@@ -205,7 +222,7 @@ for (let r = 0; r < Number(values.repeat); r++) {
       ` (medians); per round: ${ratioSpread(ones.map((o, k) => manys[k] / o))}`);
     console.log(`  ${''.padEnd(30)} ceiling x${median(ceiling).toFixed(2)} (median; middle half x${quantile(ceiling, 0.25).toFixed(2)}-x${quantile(ceiling, 0.75).toFixed(2)}); ${threads} threads reached ${(100 * median(reached)).toFixed(0)}% of it (median per round)`);
     const vs = [...others].map(([p, r]) => `${p} x${median(ones.map((o, k) => r[k] / o)).toFixed(2)} (${protocol} against it x${median(manys.map((m, k) => m / r[k])).toFixed(3)})`);
-    console.log(`  ${''.padEnd(30)} protocol: ${protocol} (the default)` + (vs.length > 0 ? `; in the same rounds ${vs.join(', ')} (medians per round)` : ' (the only one the model can run)'));
+    console.log(`  ${''.padEnd(30)} protocol: ${protocol} (the default${splits})` + (vs.length > 0 ? `; in the same rounds ${vs.join(', ')} (medians per round)` : ' (the only one the model can run)'));
     console.log(`  ${''.padEnd(30)} a cache line's round trip between two threads (bench/core-trip.ts): ${tripBefore.toFixed(0)} ns before the case, ${tripAfter.toFixed(0)} ns after`);
   }
   if (threads === 2) {

@@ -132,3 +132,22 @@ test('wasm: growing memory keeps earlier views valid and recognised', () => {
   w.matmulRows(a, b, c, 4, 5, 3, 0, 4);
   assertClose(c, reference(a, b, 4, 5, 3, false, false), 'after growth', 1e-5, 1e-5);
 });
+
+test('wasm: matmulRowsNT into some columns of an array in wasm memory (rows ldc apart, no copy) gives the floats of a dense product', () => {
+  const w = defaultWasmKernels();
+  const rng = new Rng(8);
+  for (const [m, k, n, ldc, c0] of [[128, 784, 56, 128, 0], [128, 784, 72, 128, 56], [33, 300, 17, 50, 30]]) {
+    const a = w.arena.alloc(m * k);
+    const b = w.arena.alloc(n * k);
+    a.set(rand(m * k, rng));
+    b.set(rand(n * k, rng));
+    const dense = w.arena.alloc(m * n);
+    w.matmulRowsNT(a, b, dense, m, k, n, 0, m);
+    const wide = w.arena.alloc(m * ldc).fill(42);
+    w.matmulRowsNT(a, b, wide.subarray(c0), m, k, n, 0, m, ldc);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < ldc; j++) assert.equal(wide[i * ldc + j], j >= c0 && j < c0 + n ? dense[i * n + j - c0] : 42, `${m}x${k}x${n}: row ${i} column ${j}`);
+    }
+    for (const v of [a, b, dense, wide]) w.arena.free(v);
+  }
+});

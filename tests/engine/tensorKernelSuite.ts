@@ -6,12 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/rng.ts';
-import type { MatmulKernel, BinaryOp, UnaryOp } from '../../src/engine/kernels/index.ts';
+import type { MatmulKernel, BinaryOp, StridedMatmulKernel, UnaryOp } from '../../src/engine/kernels/index.ts';
 import { assertClose } from './tensorGradCheck.ts';
 
 export interface KernelSet {
   matmulRows: MatmulKernel;
-  matmulRowsNT: MatmulKernel;
+  matmulRowsNT: StridedMatmulKernel;
   matmulRowsTN: MatmulKernel;
   matmulRowsTT: MatmulKernel;
   matmulRowsTNAcc: MatmulKernel;
@@ -71,6 +71,24 @@ export function runKernelSuite(label: string, kernels: KernelSet): void {
       }
     });
   }
+
+  test(`${label}: matmulRowsNT writes rows ldc apart (some columns of a wider array), the floats of a dense output, nothing else`, () => {
+    const rng = new Rng(7);
+    for (const [m, k, n, ldc, c0] of [[5, 7, 3, 8, 2], [17, 33, 16, 40, 8], [130, 20, 24, 64, 40], [3, 300, 10, 10, 0]]) {
+      const a = rand(m * k, rng);
+      const b = rand(n * k, rng);
+      const dense = new Float32Array(m * n);
+      kernels.matmulRowsNT(a, b, dense, m, k, n, 0, m);
+      const wide = new Float32Array(m * ldc).fill(42);
+      kernels.matmulRowsNT(a, b, wide.subarray(c0), m, k, n, 1, m, ldc);
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < ldc; j++) {
+          const inside = i >= 1 && j >= c0 && j < c0 + n;
+          assert.equal(wide[i * ldc + j], inside ? dense[i * n + j - c0] : 42, `${m}x${k}x${n} ldc ${ldc}: row ${i} column ${j}`);
+        }
+      }
+    }
+  });
 
   test(`${label}: matmulRowsTNAcc adds aᵀ·b onto out, only on its rows`, () => {
     const rng = new Rng(6);

@@ -54,18 +54,19 @@ export function matmulRows(
 
 /**
  * out[m,n] = a[m,k] · b[n,k]ᵀ (b stored as [n,k]): dot products of contiguous rows, in 2x2
- * blocks (four accumulators) so each loaded element is used twice.
+ * blocks (four accumulators) so each loaded element is used twice. Row i of out starts at
+ * i * ldc (default n: out is [m,n]; more, to fill some columns of a wider matrix).
  */
 export function matmulRowsNT(
   a: Float32Array, b: Float32Array, out: Float32Array,
-  _m: number, k: number, n: number, rowStart: number, rowEnd: number,
+  _m: number, k: number, n: number, rowStart: number, rowEnd: number, ldc = n,
 ): void {
   let i = rowStart;
   for (; i + 1 < rowEnd; i += 2) {
     const a0 = i * k;
     const a1 = a0 + k;
-    const o0 = i * n;
-    const o1 = o0 + n;
+    const o0 = i * ldc;
+    const o1 = o0 + ldc;
     let j = 0;
     for (; j + 1 < n; j += 2) {
       const b0 = j * k;
@@ -103,7 +104,7 @@ export function matmulRowsNT(
   }
   for (; i < rowEnd; i++) {
     const ai = i * k;
-    const oi = i * n;
+    const oi = i * ldc;
     for (let j = 0; j < n; j++) {
       const bj = j * k;
       let s = 0;
@@ -184,3 +185,5 @@ export function matmulRowsTT(
 }
 
 export type MatmulKernel = typeof matmulRows;
+/** A product whose output rows may be `ldc` floats apart (matmulRowsNT). */
+export type StridedMatmulKernel = typeof matmulRowsNT;

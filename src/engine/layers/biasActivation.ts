@@ -10,12 +10,12 @@ import { activationBackwardWith, activationForwardWith, type ActivationName } fr
 import type { Scratch } from './baseLayer.ts';
 import type { MatmulKernelSet } from './layerEnv.ts';
 
-/** z += bias (per channel, when given), then the activation into `a` (z itself when linear). Returns the layer's output. */
+/** z += bias (per channel, when given), then the activation into `a` (a scratch, or the array itself; z itself when linear). Returns the layer's output. */
 export function biasActivationForward(
-  k: MatmulKernelSet, act: ActivationName, z: Float32Array, bias: Float32Array | null, rows: number, f: number, a: Scratch,
+  k: MatmulKernelSet, act: ActivationName, z: Float32Array, bias: Float32Array | null, rows: number, f: number, a: Scratch | Float32Array,
 ): Float32Array {
   if (act === 'relu') {
-    const out = a.get(rows * f);
+    const out = a instanceof Float32Array ? a.subarray(0, rows * f) : a.get(rows * f);
     (k.biasReluForward ?? biasReluForward)(z, out, bias, rows, f);
     return out;
   }
@@ -26,7 +26,7 @@ export function biasActivationForward(
     }
   }
   if (act === 'linear') return z;
-  const out = a.get(rows * f);
+  const out = a instanceof Float32Array ? a.subarray(0, rows * f) : a.get(rows * f);
   activationForwardWith(k, act, z, out, rows * f, f);
   return out;
 }

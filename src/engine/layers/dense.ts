@@ -146,6 +146,33 @@ export class Dense extends BaseLayer<DenseConfig> {
     }
   }
 
+  /**
+   * Units [j0, j1) of x @ W^T for every row, straight into those columns of the [batch, units]
+   * array `z` (one product over those rows of W: the dot products of the whole forward). The
+   * bias and the activation come in `finishUnits`, over every unit at once.
+   */
+  forwardUnits(x: Float32Array, batch: number, j0: number, j1: number, z: Float32Array): void {
+    const nIn = this.inSize;
+    const nOut = this.outSize;
+    if (j1 <= j0) return;
+    this.kernels.matmulRowsNT(x, this.params[0].value.subarray(j0 * nIn, j1 * nIn), z.subarray(j0), batch, nIn, j1 - j0, 0, batch, nOut);
+  }
+
+  /**
+   * After `forwardUnits` filled every unit of these rows of `z` ([batch, units]): the bias and
+   * the activation, as the whole forward applies them to the rows (the output in `a` where the
+   * activation writes one); `x` (the rows' input), `z` and the output become this layer's last
+   * forward, for the backward. Returns the output.
+   */
+  finishUnits(x: Float32Array, z: Float32Array, a: Float32Array, batch: number): Float32Array {
+    const zv = z.subarray(0, batch * this.outSize);
+    const bias = this.config.useBias ? this.params[1].value : null;
+    this.x = x;
+    this.zView = zv;
+    this.aView = biasActivationForward(this.kernels, this.outputActivation, zv, bias, batch, this.outSize, a);
+    return this.aView;
+  }
+
   backwardInputs(dy: Float32Array, batch: number, needInputGrad: boolean, fromLogits = false): { dx: Float32Array | undefined; dz: Float32Array; x: Float32Array } {
     const dz = biasActivationBackward(this.kernels, this.outputActivation, this.zView, this.aView, dy, null, batch, this.outSize, this.dz, fromLogits);
     return { dx: needInputGrad ? this.inputGrad(dz, batch) : undefined, dz, x: this.x };

@@ -5,7 +5,7 @@
  * set is a constructor option, not a code change.
  */
 import type { ScaleShiftKernel } from '../kernels/scaleShift.ts';
-import { matmulRows, matmulRowsNT, matmulRowsTN, type MatmulKernel } from '../kernels/matmul.ts';
+import { matmulRows, matmulRowsNT, matmulRowsTN, type MatmulKernel, type StridedMatmulKernel } from '../kernels/matmul.ts';
 import type { AdamKernel } from '../optim/adamUpdate.ts';
 import type { RecurrentKernels } from '../kernels/recurrentGates.ts';
 import type { BiasReluKernel, ReluBackwardBiasKernel } from '../kernels/reluEpilogue.ts';
@@ -16,8 +16,8 @@ import type { ActivationKernels } from './activations.ts';
 export interface MatmulKernelSet extends ActivationKernels {
   /** out[m,n] = a[m,k] · b[k,n] */
   readonly matmulRows: MatmulKernel;
-  /** out[m,n] = a[m,k] · b[n,k]ᵀ */
-  readonly matmulRowsNT: MatmulKernel;
+  /** out[m,n] = a[m,k] · b[n,k]ᵀ (out's rows `ldc` floats apart, default n) */
+  readonly matmulRowsNT: StridedMatmulKernel;
   /** out[m,n] = a[k,m]ᵀ · b[k,n] */
   readonly matmulRowsTN: MatmulKernel;
   /** out[m,n] += a[k,m]ᵀ · b[k,n] (default: matmulRowsTN into a scratch, then added). */

@@ -124,6 +124,17 @@ export interface Layer {
    * the regularizer's (as it does before a whole-batch backward).
    */
   weightGradUnits?(dz: Float32Array, x: Float32Array, rows: number, j0: number, j1: number): void;
+  /**
+   * Tensor-parallel forward (Sequential.forwardUnits): output units [j0, j1) of the whole
+   * batch's pre-activation, before the bias, into those columns of `z` ([batch, units], shared
+   * between the threads), each element the same floats as the whole forward gives it. The
+   * threads that own the other units fill the rest; `finishUnits` then applies the bias and
+   * the activation to a range of rows (each thread its own), as this layer's last forward of
+   * them. Implemented by dense.
+   */
+  forwardUnits?(x: Float32Array, batch: number, j0: number, j1: number, z: Float32Array): void;
+  /** See `forwardUnits`: the bias and activation over `batch` rows of `z` (every unit filled; output in `a` where it writes one), as this layer's last forward of those rows (input `x`); returns the output. */
+  finishUnits?(x: Float32Array, z: Float32Array, a: Float32Array, batch: number): Float32Array;
   /** Forward floating-point operations per sample. */
   flops(inputShape: readonly number[]): number;
   /** The final activation, if this layer ends in one (a loss may fuse softmax/sigmoid with it). */

@@ -38,7 +38,7 @@ import { ModelMemory, forget, releaseWhenCollected } from './modelMemory.ts';
 import { allocateParameters, type Float32Allocator, type ParameterStore, type SharedStorage } from './parameterStore.ts';
 import { formatSummary, summarizeSpec, type SpecSummary, type SummarizeOptions } from './summarizeSpec.ts';
 import { validateSpec } from './validateSpec.ts';
-import { deferredLayout, type DeferredLayer, type DeferredSlice } from './deferredGradients.ts';
+import { deferredLayout, type DeferredLayer, type DeferredSlice, type UnitsFirst } from './deferredGradients.ts';
 
 export interface SequentialOptions {
   /** Seed for initialisation, shuffling and dropout; random when omitted (see `model.seed`). */
@@ -252,16 +252,25 @@ export class Sequential {
     return { optimizer: this.optimizer, lossHead: this.lossHead, lossName: this.lossName };
   }
 
-  /** Runs the layers on a batch of `batch` samples. The result is reused by the next call. */
-  forward(x: Float32Array, batch: number, training: boolean): Float32Array {
+  /**
+   * Runs the layers on a batch of `batch` samples. The result is reused by the next call.
+   * With `units` (deferredGradients.ts, UnitsFirst; after `forwardUnits` filled every unit of
+   * the layer at `units.index`), these rows start at that layer's bias and activation, from
+   * its pre-activation rows at `row0` of `units.z`.
+   */
+  forward(x: Float32Array, batch: number, training: boolean, units?: UnitsFirst, row0 = 0): Float32Array {
     const progress = this.pendingProgress;
     if (progress === null) this.settle();
     const ctx: ForwardContext = progress === null
       ? { training, rng: this.trainRng }
       : { training, rng: this.trainRng, awaitParam: this.awaitParam, ...(this.pendingReady ? { paramReady: this.paramReady } : {}) };
     let h = x;
-    for (let i = 0; i < this.layers.length; i++) {
+    for (let i = units ? units.index : 0; i < this.layers.length; i++) {
       const layer = this.layers[i];
+      if (units && i === units.index) {
+        h = this.finishUnits(layer, x, batch, units, row0);
+        continue;
+      }
       if (progress !== null && !layer.awaitsParams) progress(this.layerParamEnd[i]);
       h = layer.forward(h, batch, ctx);
     }
@@ -269,6 +278,46 @@ export class Sequential {
     if (progress !== null) progress(this.store.values.length);
     this.lastOutput = h;
     return h;
+  }
+
+  /**
+   * A thread's part of a tensor-parallel first layer (UnitsFirst): the layers before
+   * `units.index` on every row, then that layer's units [j0, j1) into `units.z` (from
+   * `units.split` on after `units.awaitSplit`). `forward` with `units` goes on from there.
+   */
+  forwardUnits(x: Float32Array, batch: number, training: boolean, units: UnitsFirst): void {
+    const ctx: ForwardContext = { training, rng: this.trainRng };
+    let h = x;
+    for (let i = 0; i < units.index; i++) h = this.layers[i].forward(h, batch, ctx);
+    this.unitsInput = h;
+    const l = this.unitsLayer(this.layers[units.index]);
+    const { j0, j1, split } = units;
+    // [j0, own) first; the rest (from `split` on) after the wait.
+    const own = split === undefined ? j1 : Math.max(j0, Math.min(split, j1));
+    if (own > j0) l.forwardUnits(h, batch, j0, own, units.z);
+    if (own < j1) {
+      units.awaitSplit?.();
+      l.forwardUnits(h, batch, own, j1, units.z);
+    }
+  }
+
+  /** The layer's input of every row in the last `forwardUnits` (the model's input, or the layers' before it). */
+  private unitsInput: Float32Array | null = null;
+
+  private finishUnits(layer: Layer, x: Float32Array, batch: number, units: UnitsFirst, row0: number): Float32Array {
+    const l = this.unitsLayer(layer);
+    const input = this.unitsInput;
+    if (input === null) throw new ModelStateError('forward: slice.units needs forwardUnits first');
+    // The model's input rows are `x` itself; the output of layers before it, this thread's own rows of theirs.
+    const inSize = sizeOfShape(layer.inputShape);
+    const rows = units.index === 0 ? x : input.subarray(row0 * inSize, (row0 + batch) * inSize);
+    const units1 = sizeOfShape(layer.outputShape);
+    return l.finishUnits(rows, units.z.subarray(row0 * units1), units.a.subarray(row0 * units1), batch);
+  }
+
+  private unitsLayer(layer: Layer | undefined): Required<Pick<Layer, 'forwardUnits' | 'finishUnits'>> {
+    if (!layer?.forwardUnits || !layer.finishUnits) throw new ModelStateError(`forwardUnits: layer ${layer?.name ?? '(none)'} cannot split its units`);
+    return layer as Required<Pick<Layer, 'forwardUnits' | 'finishUnits'>>;
   }
 
   /** Per layer, the flat index just past its last parameter element (0 for a layer without any before). */
@@ -314,14 +363,15 @@ export class Sequential {
    */
   computeGradients(
     x: Float32Array, y: Float32Array, batch: number, weights: Float32Array | null = null, training = true,
-    slice?: { readonly batch: number; readonly regularize: boolean; readonly deferred?: DeferredSlice },
+    slice?: { readonly batch: number; readonly regularize: boolean; readonly deferred?: DeferredSlice; readonly units?: UnitsFirst },
   ): number {
     const { lossHead } = this.requireCompiled();
     const total = slice?.batch ?? batch;
     if (!(Number.isInteger(total) && total >= batch)) throw new ModelStateError(`computeGradients: slice.batch (${total}) must be an integer >= batch (${batch})`);
     const deferred = slice?.deferred;
     if (deferred && this.deferredLayout === null) throw new ModelStateError('computeGradients: this model cannot defer its weight gradients (see deferredLayout)');
-    const out = this.forward(x, batch, training);
+    if (slice?.units && !deferred) throw new ModelStateError('computeGradients: slice.units needs slice.deferred');
+    const out = this.forward(x, batch, training, slice?.units, deferred?.row0 ?? 0);
     // After the forward: a pending update (setPendingUpdate) reads the gradients until it ends.
     if (!deferred) this.beginGradients();
     const last = this.layers[this.layers.length - 1];
@@ -364,7 +414,8 @@ export class Sequential {
       const xAll = slice.x[i];
       if (xAll) {
         const inSize = sizeOfShape(layer.inputShape);
-        xAll.set(r.x.subarray(0, batch * inSize), slice.row0 * inSize);
+        // Not when the rows are there already (a tensor-parallel forward's output, UnitsFirst).
+        if (xAll.buffer !== r.x.buffer || xAll.byteOffset + slice.row0 * inSize * 4 !== r.x.byteOffset) xAll.set(r.x.subarray(0, batch * inSize), slice.row0 * inSize);
       } else if (r.x.buffer !== x.buffer || r.x.byteOffset !== x.byteOffset) {
         throw new ModelStateError(`computeGradients: layer ${layer.name} does not read the model's input, but the deferred slice has no input rows for it`);
       }

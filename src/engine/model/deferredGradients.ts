@@ -38,6 +38,26 @@ export interface DeferredSlice {
   readonly rowLosses: Float64Array;
 }
 
+/**
+ * The tensor-parallel first layer of a deferred step (ParallelTrainer's phase A by units).
+ * `Sequential.forwardUnits`: the layer at `index` (dense, after parameter-free row-by-row
+ * layers only) computes output units [j0, j1) of every row into `z` ([batch, units], shared
+ * between the threads), the units from `split` on only after `awaitSplit` returns (another
+ * thread may still be updating their weights). Then, every unit filled,
+ * `computeGradients` with `slice.units` runs a thread's rows (from `slice.deferred.row0`) from
+ * there: that layer's bias and activation (output in `a`), the rest of the model, the loss
+ * and the backward to the inputs, as the deferred slice does after a whole forward.
+ */
+export interface UnitsFirst {
+  readonly index: number;
+  readonly j0: number;
+  readonly j1: number;
+  readonly z: Float32Array;
+  readonly a: Float32Array;
+  readonly split?: number;
+  readonly awaitSplit?: () => void;
+}
+
 /** Layers that return their input array itself (so what follows still reads the model's input). */
 const PASS_THROUGH = new Set(['flatten', 'reshape']);
 

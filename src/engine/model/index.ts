@@ -1,6 +1,6 @@
 export { Sequential } from './Sequential.ts';
 export type { SequentialOptions, CompileOptions } from './Sequential.ts';
-export type { DeferredLayer, DeferredSlice } from './deferredGradients.ts';
+export type { DeferredLayer, DeferredSlice, UnitsFirst } from './deferredGradients.ts';
 export { UnitShard, UnitSplitTail, unitRange, unitSplitLayout } from './unitSplit.ts';
 export type { UnitSplitLayout } from './unitSplit.ts';
 export type { ModelSpec, LayerSpec, NormalizedSpec } from './spec.ts';

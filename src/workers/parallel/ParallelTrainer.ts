@@ -40,6 +40,17 @@
  *      units only when it reaches them; anything else that reads weights waits for them all.
  *   Every split gives the same floats: the weights, losses and metrics are those of one
  *   thread, bit for bit, for any thread count.
+ *   Phase A may also be split by the first dense layer's units (`deferredSplit`; by default
+ *   whichever of the two the machine runs faster, measured as it trains: splitChooser.ts).
+ *   A1. every thread computes its units of that layer for every row (their weights it updated
+ *      itself, so none moves between the cores) into a shared [batch, units] array; the
+ *      threads meet (UNITS_READY: every unit is in).
+ *   A2. every thread takes its rows from there: that layer's bias and activation, the rest of
+ *      the model, the loss and the backward to the inputs, leaving the stage as in A.
+ *   Phase B is the same; the later layers' units are all the calling thread's. A step then
+ *   moves a fifth of the data a row split moves between the cores (not the first layer's
+ *   weights): on cores that do not share a cache it ran at x1.41 of one thread where the
+ *   row split fell to x1.07; on cores that do, 4-10% behind it (README, session 13).
  *
  * Row split (the default for every model the deferred protocol cannot run: dropout, conv,
  * recurrent). Each helper replica has its own gradient array. Per batch:
@@ -78,10 +89,10 @@
 import { Worker } from 'node:worker_threads';
 import {
   UnitShard, UnitSplitTail, defaultWasmKernels, sharedFloat32, unitSplitLayout,
-  type DeferredSlice, type GradientStrategy, type LayerParameter, type Sequential, type WasmMemory,
+  type DeferredSlice, type GradientStrategy, type LayerParameter, type Sequential, type UnitsFirst, type WasmMemory,
 } from '../../engine/index.ts';
 import {
-  BATCH, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, PEND, PROGRESS, PSTART, START, STATUS, STEP, WEIGHTS, XPTR,
+  BATCH, COMPUTE, COMPUTE_UNITS, UNITS_READY, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, PEND, PROGRESS, PSTART, START, STATUS, STEP, WEIGHTS, XPTR,
   commandSlot, controlInts, helperBase, waitChange, waitUpdated,
 } from './controlBlock.ts';
 import type { DeferredInit, HelperFault, HelperInit, HelperMessage, HelperRequest, ParallelProtocol, UnitSplitInit } from './messages.ts';
@@ -89,6 +100,7 @@ import { HELPER_EVENTS, leaseHelper, returnHelper } from './helperPool.ts';
 import { ParallelTrainingError } from './ParallelTrainingError.ts';
 import { leadRows, partBounds, reduceRange, rowBounds } from './ranges.ts';
 import { SpeedSplit } from './speedSplit.ts';
+import { DEFAULT_SPLIT_CHOOSER, SplitChooser, type PhaseASplit, type SplitChooserOptions } from './splitChooser.ts';
 
 export interface ParallelTrainerOptions {
   /** Threads computing gradients, the calling one included (1 = no helper). */
@@ -105,11 +117,29 @@ export interface ParallelTrainerOptions {
    * on the trainer says which runs). See the README.
    */
   protocol?: ParallelProtocol;
+  /**
+   * The deferred protocol's phase A: split by rows, by the first dense layer's units (where the
+   * model allows it: splitChooser.ts), or 'adaptive' (the default): whichever the machine runs
+   * faster, measured as it trains. All three give the 1-thread result bit for bit.
+   */
+  deferredSplit?: 'adaptive' | PhaseASplit;
+  /** For tests: how often the adaptive split tries the other one (splitChooser.ts). */
+  splitChooser?: Partial<SplitChooserOptions>;
   /** For tests: a fault helper 1 injects (HelperFault: throw or exit at its n-th command, or plain kernels). */
   fault?: HelperFault;
 }
 
 const HELPER_URL = new URL('./helper.mjs', import.meta.url);
+/** Phase A's split of the first layer's units, in multiples of this (the GEMM's tiles are 16 columns wide; 8 keeps the split fine enough to balance). */
+const UNITS_ALIGN = 8;
+
+/** The first layer of a deferred layout, when it can compute its units apart (dense: forwardUnits). */
+function unitsFirstLayer(model: Sequential, layout: NonNullable<Sequential['deferredLayout']>): { index: number; units: number } | null {
+  const first = layout[0];
+  const layer = first ? model.layers[first.index] : undefined;
+  if (!first || !layer?.forwardUnits || !layer.finishUnits) return null;
+  return { index: first.index, units: first.units };
+}
 const CLOSE_TIMEOUT_MS = 5000;
 /** Models with a trainer that is not closed: a second would share (and replace) the optimizer slots the first one's helpers update. */
 const liveModels = new WeakSet<Sequential>();
@@ -130,6 +160,35 @@ export class ParallelTrainer implements GradientStrategy {
   private readonly speed: SpeedSplit;
   private readonly rows: Int32Array;
   private readonly sliceD = { batch: 0, regularize: false, deferred: undefined as DeferredSlice | undefined };
+  /**
+   * Phase A by units (computeUnitsFirst): the first dense layer, the calling thread's units of
+   * it, its whole-batch pre-activation and output, and the slice of this thread's rows after it.
+   */
+  private readonly unitsFirst: { -readonly [K in keyof UnitsFirst]: UnitsFirst[K] } | null = null;
+  private readonly sliceU: { batch: number; regularize: boolean; deferred: DeferredSlice | undefined; units: UnitsFirst | undefined } = { batch: 0, regularize: false, deferred: undefined, units: undefined };
+  /**
+   * Phase A by units: the speed splits of the rows after the first layer (the rest of the
+   * model, the loss, the backward), of phase B's units of the first layer (fit's work included,
+   * as in `speed`), and of the first layer's forward (by its speed alone).
+   */
+  private readonly speedR: SpeedSplit;
+  private readonly speedU: SpeedSplit;
+  private readonly speedA: SpeedSplit;
+  /** The deferred protocol's phase-A split: fixed, or chosen as it trains (splitChooser.ts). */
+  private readonly fixedSplit: PhaseASplit;
+  private readonly chooser: SplitChooser | null;
+  private lastSplit: PhaseASplit | null = null;
+  private lastStepAt = 0;
+  /** Steps run with each phase-A split (the deferred protocol). */
+  readonly splitSteps = { rows: 0, units: 0 };
+  /** Where the forward's unit bounds of the first layer start in unitBounds (after every layer's phase-B bounds). */
+  private readonly a1At: number = 0;
+  /** The calling thread's own forward time this step (its units, without the waits). */
+  private ownForward = 0;
+  /** Where each thread's first-layer and after-first-layer times are in `times` (after every thread's phase A and B times). */
+  private get unitTimes(): number {
+    return this.threads * 2;
+  }
   /** Deferred protocol: rows of the batch whose weight gradients `step` computes (0: none pending), and where its inputs are. */
   private pendingRows = 0;
   private pendingX: Float32Array = new Float32Array(0);
@@ -190,6 +249,7 @@ export class ParallelTrainer implements GradientStrategy {
     threads: number,
     splitStep: boolean,
     wanted: ParallelProtocol | undefined,
+    split: { mode: 'adaptive' | PhaseASplit; chooser: Partial<SplitChooserOptions> | undefined },
   ) {
     this.threads = threads;
     this.splitStep = splitStep;
@@ -214,9 +274,14 @@ export class ParallelTrainer implements GradientStrategy {
     // The deferred protocol needs the batch and the stage in the shared wasm memory, and an
     // optimizer updating ranges; its helpers write the model's own gradients.
     const layout = model.deferredLayout;
-    const deferred = (wanted ?? 'deferred') === 'deferred' && splitStep && this.inWasm && layout !== null;
-    const units = wanted === 'unitSplit' && splitStep && this.inWasm ? unitSplitLayout(model.layers, threads) : null;
+    const want = wanted ?? 'deferred';
+    const deferred = want === 'deferred' && splitStep && this.inWasm && layout !== null;
+    // Phase A by the first layer's units too, where it can split them (else by rows only).
+    const first = deferred && split.mode !== 'rows' ? unitsFirstLayer(model, layout) : null;
+    const units = want === 'unitSplit' && splitStep && this.inWasm ? unitSplitLayout(model.layers, threads) : null;
     this.protocol = deferred ? 'deferred' : units ? 'unitSplit' : 'rowSplit';
+    this.fixedSplit = first && split.mode === 'units' ? 'units' : 'rows';
+    this.chooser = first && split.mode === 'adaptive' ? new SplitChooser('rows', { ...DEFAULT_SPLIT_CHOOSER, ...split.chooser }) : null;
     // Both read the last batch's inputs in `step` (the helpers maybe after it returns).
     this.inputBuffers = deferred || units ? 2 : 1;
     this.grads = [model.storage.grads];
@@ -235,9 +300,13 @@ export class ParallelTrainer implements GradientStrategy {
       };
     }
     this.speed = new SpeedSplit(threads);
+    this.speedU = new SpeedSplit(threads);
+    this.speedA = new SpeedSplit(threads);
+    this.speedR = new SpeedSplit(threads);
+    this.a1At = (layout?.length ?? 0) * (threads + 1);
     this.rows = new Int32Array(threads + 1);
-    this.times = new Float64Array(new SharedArrayBuffer(threads * 2 * 8));
-    this.unitBounds = new Int32Array(new SharedArrayBuffer(Math.max(1, (layout?.length ?? 0) * (threads + 1)) * 4));
+    this.times = new Float64Array(new SharedArrayBuffer(threads * 4 * 8));
+    this.unitBounds = new Int32Array(new SharedArrayBuffer(((layout?.length ?? 0) + 1) * (threads + 1) * 4));
     if (deferred && layout) {
       const dz: (Float32Array | null)[] = model.layers.map(() => null);
       const xs: (Float32Array | null)[] = model.layers.map(() => null);
@@ -247,6 +316,16 @@ export class ParallelTrainer implements GradientStrategy {
       }
       this.stage = { row0: 0, dz, x: xs, rowLosses: new Float64Array(new SharedArrayBuffer(maxBatch * 8)) };
       this.sliceD.deferred = this.stage;
+      if (first) {
+        // The layer's output is the next one's input rows in the stage when it follows at once.
+        const next = layout[1];
+        const a = next?.index === first.index + 1 ? xs[next.index] as Float32Array : this.allocate(maxBatch * first.units);
+        this.unitsFirst = { index: first.index, j0: 0, j1: 0, z: this.allocate(maxBatch * first.units), a, split: 0, awaitSplit: this.awaitSplit };
+        this.sliceU.deferred = this.stage;
+        this.sliceU.units = this.unitsFirst;
+        // Until measured: even shares of the first layer, every later layer on the calling thread.
+        this.planUnitsFirst(layout);
+      }
     }
     this.x = this.allocate(maxBatch * xSize);
     this.y = this.allocate(maxBatch * ySize);
@@ -274,7 +353,7 @@ export class ParallelTrainer implements GradientStrategy {
     if (threads > 1 && liveModels.has(model)) throw new ParallelTrainingError('this model already has a ParallelTrainer that is not closed; close it first');
     const xSize = model.inputShape.reduce((a, b) => a * b, 1);
     const ySize = model.lossHead.labelSize(model.outputSize, model.outputCols);
-    const t = new ParallelTrainer(model, batchSize, xSize, ySize, model.outputSize, threads, split, options.protocol);
+    const t = new ParallelTrainer(model, batchSize, xSize, ySize, model.outputSize, threads, split, options.protocol, { mode: options.deferredSplit ?? 'adaptive', chooser: options.splitChooser });
     if (threads > 1) liveModels.add(model);
     await t.start(options.fault);
     return t;
@@ -333,6 +412,11 @@ export class ParallelTrainer implements GradientStrategy {
     }
   }
 
+  /** Phase A by units: each thread's first unit of the first dense layer in the last step's forward, and its units (threads + 1 bounds); null without that split. */
+  get firstLayerUnits(): readonly number[] | null {
+    return this.unitsFirst ? Array.from(this.unitBounds.subarray(this.a1At, this.a1At + this.threads + 1)) : null;
+  }
+
   /** Deferred protocol: each thread's first row of the last batch, and the batch size (threads + 1 bounds). */
   get rowBounds(): readonly number[] {
     return Array.from(this.rows);
@@ -342,6 +426,7 @@ export class ParallelTrainer implements GradientStrategy {
     return {
       dz: [...stage.dz], x: [...stage.x], rowLosses: stage.rowLosses.buffer as SharedArrayBuffer,
       unitBounds: this.unitBounds.buffer as SharedArrayBuffer, times: this.times.buffer as SharedArrayBuffer,
+      ...(this.unitsFirst ? { units: { index: this.unitsFirst.index, z: this.unitsFirst.z, a: this.unitsFirst.a } } : {}),
     };
   }
 
@@ -367,7 +452,23 @@ export class ParallelTrainer implements GradientStrategy {
       this.lastOutput.set(this.model.lastOutput.subarray(0, batch * this.outSize));
       return loss;
     }
-    if (this.stage) return this.computeDeferred(this.stage, x, y, batch, weights);
+    if (this.stage) {
+      const now = performance.now();
+      let split = this.fixedSplit;
+      if (this.chooser) {
+        // The last step's time, from its start to this one's (fit's own work included).
+        if (this.lastSplit !== null) this.chooser.record(now - this.lastStepAt);
+        split = this.chooser.next();
+      }
+      // A change of split waits for the last update first: simply safe, and rare.
+      if (this.lastSplit !== null && split !== this.lastSplit) this.settle();
+      this.lastSplit = split;
+      this.lastStepAt = now;
+      this.splitSteps[split]++;
+      return split === 'units' && this.unitsFirst
+        ? this.computeUnitsFirst(this.stage, this.unitsFirst, x, batch, y, weights)
+        : this.computeDeferred(this.stage, x, y, batch, weights);
+    }
     if (this.unit) return this.computeUnitSplit(this.unit, x, y, batch, weights);
     const ctrl = this.ctrl;
     const lead = leadRows(this.model.paramCount, this.flopsPerSample, batch, this.threads);
@@ -419,28 +520,10 @@ export class ParallelTrainer implements GradientStrategy {
     // thread's forward waits for its units (deferredProgress). With several, each helper's
     // forward reads units the others update, so they all finish first.
     if (this.threads > 2) this.settle();
-    const ctrl = this.ctrl;
-    const arena = defaultWasmKernels().arena;
     this.pendingRows = 0;
-    // The helpers and the weight gradients read the whole batch's inputs in the shared memory.
-    let xb = x;
-    if (!arena.owns(x)) {
-      this.settle(); // the helpers' phase B may still read the last copy
-      this.x.set(x.subarray(0, batch * this.xSize));
-      xb = this.x;
-    }
-    Atomics.store(ctrl, XPTR, xb.byteOffset);
+    const xb = this.sharedInputs(x, batch);
     const rows = this.rows;
-    this.speed.rowBounds(batch, rows);
-    for (let h = 1; h < this.threads; h++) {
-      Atomics.store(ctrl, helperBase(h) + START, rows[h]);
-      Atomics.store(ctrl, helperBase(h) + END, rows[h + 1]);
-    }
-    const end0 = rows[1];
-    this.y.set(y.subarray(end0 * this.ySize, batch * this.ySize), end0 * this.ySize);
-    if (weights) this.w.set(weights.subarray(end0, batch), end0);
-    Atomics.store(ctrl, BATCH, batch);
-    Atomics.store(ctrl, WEIGHTS, weights ? 1 : 0);
+    const end0 = this.postRows(this.speed, batch, y, weights);
     const gen = this.signal(COMPUTE);
     try {
       if (end0 > 0) {
@@ -456,12 +539,21 @@ export class ParallelTrainer implements GradientStrategy {
       this.waitHelpers(gen);
     }
     for (let h = 1; h < this.threads; h++) this.speed.record('rows', h, rows[h + 1] - rows[h], this.times[h * 2]);
+    // Usually settled in this thread's forward; with no rows of its own it ran none.
+    return this.endPhaseA(stage, this.speed, mainUnits, batch, xb);
+  }
+
+  /**
+   * The end of the deferred protocol's phase A (by rows or by units): the last phase B's
+   * times into `speed` (nothing waits: the helpers took this COMPUTE after their phase B), the
+   * rows whose weight gradients `step` computes, and the loss: the row terms summed in row
+   * order, as one thread would, and the penalty.
+   */
+  private endPhaseA(stage: DeferredSlice, speed: SpeedSplit, mainUnits: number, batch: number, xb: Float32Array): number {
     if (mainUnits >= 0) {
-      // Usually done in this thread's forward; with no rows of its own it ran none. Nothing
-      // waits: the helpers took this COMPUTE after their phase B.
       this.settle();
-      this.speed.record('units', 0, this.speed.unitShare(0), mainUnits);
-      for (let h = 1; h < this.threads; h++) this.speed.record('units', h, this.speed.unitShare(h), this.times[h * 2 + 1]);
+      speed.record('units', 0, speed.unitShare(0), mainUnits);
+      for (let h = 1; h < this.threads; h++) speed.record('units', h, speed.unitShare(h), this.times[h * 2 + 1]);
     }
     let sum = 0;
     const losses = stage.rowLosses;
@@ -469,6 +561,135 @@ export class ParallelTrainer implements GradientStrategy {
     this.pendingRows = batch;
     this.pendingX = xb;
     return sum / batch + this.model.regularizationPenalty(false);
+  }
+
+  /**
+   * Where the helpers and the weight gradients read the whole batch's inputs: in place when
+   * fit gathered them into the shared memory, else a copy there (after the helpers' last
+   * phase B, which may still read the last copy). Sets XPTR.
+   */
+  private sharedInputs(x: Float32Array, batch: number): Float32Array {
+    let xb = x;
+    if (!defaultWasmKernels().arena.owns(x)) {
+      this.settle();
+      this.x.set(x.subarray(0, batch * this.xSize));
+      xb = this.x;
+    }
+    Atomics.store(this.ctrl, XPTR, xb.byteOffset);
+    return xb;
+  }
+
+  /** Splits the batch's rows by `speed` into `rows`, gives each helper its rows, labels and sample weights, and sets BATCH; returns the calling thread's last row. */
+  private postRows(speed: SpeedSplit, batch: number, y: Float32Array, weights: Float32Array | null): number {
+    const ctrl = this.ctrl;
+    const rows = this.rows;
+    speed.rowBounds(batch, rows);
+    for (let h = 1; h < this.threads; h++) {
+      Atomics.store(ctrl, helperBase(h) + START, rows[h]);
+      Atomics.store(ctrl, helperBase(h) + END, rows[h + 1]);
+    }
+    const end0 = rows[1];
+    this.y.set(y.subarray(end0 * this.ySize, batch * this.ySize), end0 * this.ySize);
+    if (weights) this.w.set(weights.subarray(end0, batch), end0);
+    Atomics.store(ctrl, BATCH, batch);
+    Atomics.store(ctrl, WEIGHTS, weights ? 1 : 0);
+    return end0;
+  }
+
+  /**
+   * The deferred protocol's phase A by units, in two parts. First every thread computes its units of
+   * the first dense layer for every row (their weights it updated itself: nothing waits for
+   * the last phase B, but for units the calling thread takes over from a helper); then, each
+   * thread on its rows, that layer's bias and activation, the rest of the model, the loss
+   * and the backward to the inputs, leaving the stage as the deferred protocol's phase A.
+   * The threads meet between the parts (every unit of the rows' inputs) and after them.
+   */
+  private computeUnitsFirst(stage: DeferredSlice, units: NonNullable<ParallelTrainer['unitsFirst']>, x: Float32Array, batch: number, y: Float32Array, weights: Float32Array | null): number {
+    // This thread's phase B and fit's work since, for the split of the next units.
+    const mainUnits = this.pendingStep === null ? -1 : performance.now() - this.stepStart;
+    const ctrl = this.ctrl;
+    const T = this.threads;
+    this.pendingRows = 0;
+    const xb = this.sharedInputs(x, batch);
+    // The first layer's units by forward speed (the calling thread's past its last phase B's
+    // wait for the helpers' update), the rows after it by their speed.
+    if (T === 2) {
+      this.speedA.planUnits();
+      this.speedA.unitBounds(this.model.deferredLayout?.[0]?.units ?? 0, this.unitBounds, this.a1At, UNITS_ALIGN);
+    } else {
+      // Each helper's forward may read only units it or this thread updated: phase B's split.
+      for (let t = 0; t <= T; t++) this.unitBounds[this.a1At + t] = this.unitBounds[t];
+    }
+    units.j0 = 0;
+    units.j1 = this.unitBounds[this.a1At + 1];
+    units.split = this.unitBounds[1];
+    const rows = this.rows;
+    const end0 = this.postRows(this.speedR, batch, y, weights);
+    const gen = this.signal(COMPUTE_UNITS);
+    let released = false;
+    let tailTime = 0;
+    try {
+      const t0 = performance.now();
+      this.waitedInForward = 0;
+      this.model.forwardUnits(xb, batch, true, units);
+      this.ownForward = performance.now() - t0 - this.waitedInForward;
+      // Every thread's units in: the helpers' rows may go on (each reads all the units).
+      this.waitUnitsDone(gen);
+      released = true;
+      Atomics.store(ctrl, UNITS_READY, gen);
+      Atomics.notify(ctrl, UNITS_READY);
+      if (end0 > 0) {
+        const t1 = performance.now();
+        this.sliceU.batch = batch;
+        this.model.computeGradients(xb, y, end0, weights, true, this.sliceU);
+        this.lastOutput.set(this.model.lastOutput.subarray(0, end0 * this.outSize));
+        tailTime = performance.now() - t1;
+      }
+    } finally {
+      // A helper waits for this thread's units before its rows: never leave it waiting.
+      if (!released) {
+        Atomics.store(ctrl, UNITS_READY, gen);
+        Atomics.notify(ctrl, UNITS_READY);
+      }
+      this.waitHelpers(gen);
+    }
+    const ut = this.unitTimes;
+    this.speedA.record('units', 0, this.speedA.unitShare(0), this.ownForward);
+    this.speedR.record('rows', 0, end0, tailTime);
+    for (let h = 1; h < T; h++) {
+      this.speedA.record('units', h, this.speedA.unitShare(h), this.times[ut + h * 2]);
+      this.speedR.record('rows', h, rows[h + 1] - rows[h], this.times[ut + h * 2 + 1]);
+    }
+    return this.endPhaseA(stage, this.speedU, mainUnits, batch, xb);
+  }
+
+  /** Waits until every helper has its units of the first layer in (or has failed: waitHelpers then reports it). */
+  private waitUnitsDone(gen: number): void {
+    const t = performance.now();
+    for (let h = 1; h < this.threads; h++) {
+      const at = helperBase(h) + PROGRESS;
+      for (let v = Atomics.load(this.ctrl, at); v < gen && v !== -1; v = Atomics.load(this.ctrl, at)) waitChange(this.ctrl, at, v);
+    }
+    this.waitedInForward += performance.now() - t;
+  }
+
+  /** Phase A by units: the wait for the helpers' last phase B before the units past the calling thread's own. */
+  private readonly awaitSplit = (): void => {
+    const t = performance.now();
+    this.settle();
+    this.waitedInForward += performance.now() - t;
+  };
+
+  /** Phase B's unit bounds before phase A by units: the first layer's by measured speed (multiples of 8 units), every later layer's on the calling thread. */
+  private planUnitsFirst(layout: NonNullable<Sequential['deferredLayout']>): void {
+    const T = this.threads;
+    this.speedU.planUnits();
+    this.speedU.unitBounds(layout[0].units, this.unitBounds, 0, UNITS_ALIGN);
+    for (let i = 1; i < layout.length; i++) {
+      const o = i * (T + 1);
+      this.unitBounds[o] = 0;
+      for (let t = 1; t <= T; t++) this.unitBounds[o + t] = layout[i].units;
+    }
   }
 
   /**
@@ -545,7 +766,7 @@ export class ParallelTrainer implements GradientStrategy {
       throw e;
     }
     this.pendingStep = gen;
-    if (this.stage && this.threads === 2) this.model.setPendingUpdate(() => this.settle(), this.deferredProgress, this.deferredReady);
+    if (this.stage && (this.threads === 2 || this.lastSplit === 'units')) this.model.setPendingUpdate(() => this.settle(), this.deferredProgress, this.deferredReady);
     else this.model.setPendingUpdate(() => this.settle());
   }
 
@@ -589,8 +810,11 @@ export class ParallelTrainer implements GradientStrategy {
     this.stepArgs[0] = plan.lr;
     this.stepArgs[1] = plan.t;
     const T = this.threads;
-    this.speed.planUnits();
-    layout.forEach((l, i) => this.speed.unitBounds(l.units, this.unitBounds, i * (T + 1)));
+    if (this.lastSplit === 'units') this.planUnitsFirst(layout);
+    else {
+      this.speed.planUnits();
+      layout.forEach((l, i) => this.speed.unitBounds(l.units, this.unitBounds, i * (T + 1)));
+    }
     const params = model.params;
     // The rows and the inputs' address for this STEP in its own slots: the next COMPUTE may
     // set BATCH and XPTR while a helper's phase B still runs.
@@ -599,7 +823,7 @@ export class ParallelTrainer implements GradientStrategy {
       Atomics.store(this.ctrl, helperBase(h) + PEND, this.pendingX.byteOffset);
     }
     const first = layout[0].params[0];
-    this.freeEnd = T === 2 ? first.offset + this.unitBounds[1] * first.perUnit : 0;
+    this.freeEnd = T === 2 || this.lastSplit === 'units' ? first.offset + this.unitBounds[1] * first.perUnit : 0;
     const gen = this.signal(STEP);
     this.stepStart = performance.now();
     // fit gathers the next batch into its other input buffer meanwhile.

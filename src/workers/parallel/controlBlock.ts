@@ -32,6 +32,8 @@ export const WEIGHTS = 3;
 export const XPTR = 4;
 /** The command of odd generations (CMD holds even ones'): a COMPUTE may follow a STEP before the helper has read it. */
 export const CMD_ODD = 5;
+/** Phase A by units: the generation whose first-layer units every thread has written (the helpers' rows need them all). */
+export const UNITS_READY = 6;
 
 /** Where generation `gen`'s command is. */
 export function commandSlot(gen: number): number {
@@ -41,6 +43,8 @@ export function commandSlot(gen: number): number {
 export const COMPUTE = 0;
 export const EXIT = 1;
 export const STEP = 2;
+/** The deferred protocol's phase A by units: the first dense layer's units for every row, then the helper's rows (DeferredInit.units). */
+export const COMPUTE_UNITS = 3;
 
 export const START = 0;
 export const END = 1;

@@ -5,18 +5,21 @@
  */
 import type { DataInput, FitOptions, History, Sequential } from '../../engine/index.ts';
 import { ParallelTrainer } from './ParallelTrainer.ts';
-import type { ParallelProtocol } from './messages.ts';
+import type { ParallelTrainerOptions } from './ParallelTrainer.ts';
 
-export interface ParallelFitOptions extends Omit<FitOptions, 'gradients'> {
+export interface ParallelFitOptions extends Omit<FitOptions, 'gradients'>, Partial<Pick<ParallelTrainerOptions, 'protocol' | 'deferredSplit' | 'splitChooser'>> {
   threads?: number;
-  /** ParallelTrainerOptions.protocol (default: 'deferred' where the model allows it, else 'rowSplit'). */
-  protocol?: ParallelProtocol;
 }
 
 export async function fitParallel(model: Sequential, x: DataInput, y: DataInput, options: ParallelFitOptions = {}): Promise<History> {
-  const { threads = 1, protocol, ...fit } = options;
+  const { threads = 1, protocol, deferredSplit, splitChooser, ...fit } = options;
   if (threads === 1) return model.fit(x, y, fit);
-  const trainer = await ParallelTrainer.create(model, { threads, batchSize: fit.batchSize ?? 32, ...(protocol === undefined ? {} : { protocol }) });
+  const trainer = await ParallelTrainer.create(model, {
+    threads, batchSize: fit.batchSize ?? 32,
+    ...(protocol === undefined ? {} : { protocol }),
+    ...(deferredSplit === undefined ? {} : { deferredSplit }),
+    ...(splitChooser === undefined ? {} : { splitChooser }),
+  });
   try {
     return await model.fit(x, y, { ...fit, gradients: trainer });
   } finally {

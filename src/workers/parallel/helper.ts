@@ -10,10 +10,10 @@
  */
 import { parentPort } from 'node:worker_threads';
 import {
-  Rng, Sequential, UnitShard, createOptimizer, createWasmKernels, unitSplitLayout, wasmKernelSet, type Optimizer, type Parameter, type WasmMatmulKernels,
+  Rng, Sequential, UnitShard, createOptimizer, createWasmKernels, unitSplitLayout, wasmKernelSet, type Optimizer, type Parameter, type UnitsFirst, type WasmMatmulKernels,
 } from '../../engine/index.ts';
 import {
-  BATCH, COMPUTE, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, OK, PEND, PROGRESS, PSTART, START, STATUS, STEP, WEIGHTS, XPTR,
+  BATCH, COMPUTE, COMPUTE_UNITS, UNITS_READY, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, OK, PEND, PROGRESS, PSTART, START, STATUS, STEP, WEIGHTS, XPTR,
   UPDATE_CHUNK, commandSlot, helperBase, waitChange, waitUpdated,
 } from './controlBlock.ts';
 import type { HelperInit, HelperMessage, HelperRequest } from './messages.ts';
@@ -60,7 +60,12 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
       optimizer: init.optimizer
         ? { config: init.optimizer.config, slots: Object.fromEntries(Object.entries(init.optimizer.slots).map(([k, v]) => [k, re(v)])) }
         : null,
-      ...(init.deferred ? { deferred: { ...init.deferred, dz: init.deferred.dz.map((a) => a && re(a)), x: init.deferred.x.map((a) => a && re(a)) } } : {}),
+      ...(init.deferred ? {
+        deferred: {
+          ...init.deferred, dz: init.deferred.dz.map((a) => a && re(a)), x: init.deferred.x.map((a) => a && re(a)),
+          ...(init.deferred.units ? { units: { ...init.deferred.units, z: re(init.deferred.units.z), a: re(init.deferred.units.a) } } : {}),
+        },
+      } : {}),
       ...(init.unitSplit ? { unitSplit: { parts: init.unitSplit.parts.map(re), dz2: re(init.unitSplit.dz2) } } : {}),
     }
     : init;
@@ -122,9 +127,14 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
       slice: { batch: 0, regularize: false, deferred: stage },
       unitBounds: new Int32Array(def.unitBounds),
       times: new Float64Array(def.times),
+      /** Phase A by units: the first layer's shared arrays (its units set per COMPUTE_UNITS). */
+      units: def.units ? { index: def.units.index, j0: 0, j1: 0, z: def.units.z, a: def.units.a } : null,
+      /** Phase A by units: the slice of its rows after the first layer (row0 and batch set per step). */
+      unitsSlice: { batch: 0, regularize: false, deferred: stage, units: undefined as UnitsFirst | undefined },
     };
   }
   const deferred = d.deferred ? deferredState(d.deferred) : null;
+  if (deferred?.units) deferred.unitsSlice.units = deferred.units;
   // The trainer's control block is new: every generation from the first is this session's
   // (a trainer whose other helper failed to start may post EXIT before this one is set up).
   let seen = 0;
@@ -166,6 +176,42 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
       replica.computeGradients(x, d.y.subarray(start * d.ySize, end * d.ySize), n, w, true, def.slice);
       d.out.set(replica.lastOutput.subarray(0, n * d.outSize), start * d.outSize);
     }
+  }
+
+  /**
+   * The deferred protocol's phase A by units (COMPUTE_UNITS): this helper's units of the first dense layer for
+   * every row (its forward bounds), PROGRESS = gen; then, once the calling thread has its
+   * units in too (UNITS_READY), its rows from there on as the deferred phase A does.
+   */
+  function computeUnitsFirst(def: NonNullable<typeof deferred>, gen: number, t0: number): void {
+    const u = def.units;
+    if (!u || !wk) throw new Error('phase A by units needs the first layer\'s shared arrays and the shared wasm memory');
+    // The forward's bounds come after every layer's phase-B bounds.
+    const at = (replica.deferredLayout?.length ?? 0) * (d.threads + 1);
+    u.j0 = def.unitBounds[at + d.index];
+    u.j1 = def.unitBounds[at + d.index + 1];
+    const total = Atomics.load(ctrl, BATCH);
+    const xAll = Atomics.load(ctrl, XPTR);
+    // Even with no units: the layers before it give this helper's rows their input.
+    replica.forwardUnits(wk.arena.view(xAll, total * d.xSize), total, true, u);
+    const t1 = performance.now();
+    Atomics.store(ctrl, base + PROGRESS, gen);
+    Atomics.notify(ctrl, base + PROGRESS);
+    for (let v = Atomics.load(ctrl, UNITS_READY); v < gen; v = Atomics.load(ctrl, UNITS_READY)) waitChange(ctrl, UNITS_READY, v);
+    const t2 = performance.now();
+    const start = Atomics.load(ctrl, base + START);
+    const end = Atomics.load(ctrl, base + END);
+    const n = end - start;
+    if (n > 0) {
+      const w = Atomics.load(ctrl, WEIGHTS) === 1 ? d.w.subarray(start, end) : null;
+      def.unitsSlice.batch = total;
+      def.stage.row0 = start;
+      replica.computeGradients(wk.arena.view(xAll + start * d.xSize * 4, n * d.xSize), d.y.subarray(start * d.ySize, end * d.ySize), n, w, true, def.unitsSlice);
+      d.out.set(replica.lastOutput.subarray(0, n * d.outSize), start * d.outSize);
+    }
+    const ut = d.threads * 2;
+    def.times[ut + d.index * 2] = t1 - t0;
+    def.times[ut + d.index * 2 + 1] = performance.now() - t2;
   }
 
   /** The deferred protocol's phase B: the weight gradients of this helper's units of every layer, and their update. */
@@ -248,6 +294,11 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
       if (failedStep !== null) throw new Error(failedStep);
       if (cmd === COMPUTE) compute();
       else if (cmd === STEP) step();
+      else if (cmd === COMPUTE_UNITS) {
+        if (!deferred) throw new Error('COMPUTE_UNITS outside the deferred protocol');
+        // Timed from the command's start, as phase A by rows is: a helper that starts late gets fewer units.
+        computeUnitsFirst(deferred, gen, t0);
+      }
       Atomics.store(ctrl, base + STATUS, OK);
     } catch (e) {
       clean = false;
@@ -256,8 +307,11 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
       const { written } = encoder.encodeInto(message, errorBytes);
       Atomics.store(ctrl, base + ERROR_LEN, written);
       Atomics.store(ctrl, base + STATUS, ERROR);
-      if (cmd === STEP) {
-        Atomics.store(ctrl, base + PROGRESS, -1);
+      // The calling thread may be waiting for this helper's progress: a failed update for
+      // good (-1); a failed COMPUTE_UNITS as if its units were in (this step fails when the
+      // calling thread reads DONE and the error; the next one waits for units again).
+      if (cmd === STEP || cmd === COMPUTE_UNITS) {
+        Atomics.store(ctrl, base + PROGRESS, cmd === STEP ? -1 : gen);
         Atomics.notify(ctrl, base + PROGRESS);
       }
     }

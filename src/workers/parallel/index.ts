@@ -5,3 +5,4 @@ export { fitParallel } from './fitParallel.ts';
 export type { ParallelFitOptions } from './fitParallel.ts';
 export type { ParallelProtocol } from './messages.ts';
 export { closeIdleHelpers, idleHelperCount } from './helperPool.ts';
+export type { PhaseASplit } from './splitChooser.ts';

@@ -65,6 +65,13 @@ export interface DeferredInit {
   unitBounds: SharedArrayBuffer;
   /** Float64: per thread, its last phase A and phase B times (ms). */
   times: SharedArrayBuffer;
+  /**
+   * When phase A may split the first dense layer's units instead of the rows (COMPUTE_UNITS;
+   * deferredGradients.ts, UnitsFirst): its index, and its pre-activation and output for the
+   * whole batch ([largest batch, units]): every thread fills its units of the first, then
+   * finishes its rows of both.
+   */
+  units?: { index: number; z: Float32Array; a: Float32Array };
 }
 
 export interface UnitSplitInit {

@@ -56,9 +56,9 @@ export class SpeedSplit {
     this.unitShares.set(this.shares);
   }
 
-  /** Fills bounds[offset .. offset + threads] with each thread's first unit of a layer of `units` units, by the planned shares. */
-  unitBounds(units: number, bounds: Int32Array, offset: number): void {
-    fillBounds(this.unitShares, units, 1, bounds, offset);
+  /** Fills bounds[offset .. offset + threads] with each thread's first unit of a layer of `units` units, by the planned shares (in multiples of `align` where the layer allows). */
+  unitBounds(units: number, bounds: Int32Array, offset: number, align = 1): void {
+    fillBounds(this.unitShares, units, units >= align * this.threads * 2 ? align : 1, bounds, offset);
   }
 
   /** Thread `t`'s planned fraction of the units (what its phase B time is divided by). */

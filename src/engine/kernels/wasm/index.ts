@@ -68,7 +68,7 @@ const lazyRecurrent: RecurrentKernels = {
   colSum: (...a) => defaultRecurrent().colSum(...a),
 };
 
-const lazy = (name: 'matmulRows' | 'matmulRowsNT' | 'matmulRowsTN' | 'matmulRowsTT' | 'matmulRowsTNAcc'): MatmulKernel =>
+const lazy = (name: 'matmulRows' | 'matmulRowsTN' | 'matmulRowsTT' | 'matmulRowsTNAcc'): MatmulKernel =>
   (a, b, out, m, k, n, rowStart, rowEnd) => defaultWasmKernels()[name](a, b, out, m, k, n, rowStart, rowEnd);
 
 /** The plain kernel set, for choosing between the two by name. */
@@ -116,7 +116,7 @@ export function wasmKernelSet(wk: WasmMatmulKernels): typeof kernels {
 export const kernels: typeof plainKernels & Required<Pick<MatmulKernelSet, 'adam' | 'addInto' | 'scaleShift' | 'allocate' | 'release' | 'recurrent' | 'biasReluForward' | 'reluBackwardBias' | 'im2colRange' | 'col2imRange' | 'maxPoolForward' | 'maxPoolBackward' | 'activationForward' | 'activationBackward'>> = {
   ...plainKernels,
   matmulRows: lazy('matmulRows'),
-  matmulRowsNT: lazy('matmulRowsNT'),
+  matmulRowsNT: (a, b, out, m, k, n, rowStart, rowEnd, ldc = n) => defaultWasmKernels().matmulRowsNT(a, b, out, m, k, n, rowStart, rowEnd, ldc),
   matmulRowsTN: lazy('matmulRowsTN'),
   matmulRowsTT: lazy('matmulRowsTT'),
   matmulRowsTNAcc: lazy('matmulRowsTNAcc'),

@@ -8,7 +8,7 @@
  * and the output rows copied back out. See README.md for what the copies cost.
  */
 import { scaleShiftRange, type ScaleShiftKernel } from '../scaleShift.ts';
-import type { MatmulKernel } from '../matmul.ts';
+import type { MatmulKernel, StridedMatmulKernel } from '../matmul.ts';
 import { instantiateGemm } from './loadGemm.ts';
 import type { GemmInstance, GemmOptions } from './loadGemm.ts';
 import { WasmArena } from './wasmArena.ts';
@@ -28,7 +28,7 @@ export interface WasmKernelOptions extends GemmOptions {
 
 export interface WasmMatmulKernels {
   readonly matmulRows: MatmulKernel;
-  readonly matmulRowsNT: MatmulKernel;
+  readonly matmulRowsNT: StridedMatmulKernel;
   readonly matmulRowsTN: MatmulKernel;
   readonly matmulRowsTT: MatmulKernel;
   /** out += aᵀ·b (the accumulating TN product, for gradients summed in place). */
@@ -83,13 +83,21 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmMatmulKe
   function run(
     ta: boolean, tb: boolean, acc: boolean,
     a: Float32Array, b: Float32Array, out: Float32Array,
-    m: number, k: number, n: number, r0: number, r1: number,
+    m: number, k: number, n: number, r0: number, r1: number, ldc = n,
   ): void {
     const rows = r1 - r0;
     if (rows <= 0 || n === 0) return;
     const ownA = arena.owns(a);
     const ownB = arena.owns(b);
     const ownC = arena.owns(out);
+    if (ldc !== n && !ownC) {
+      // Rows apart outside this memory: the product into a dense array, then row by row.
+      const dense = new Float32Array(r1 * n);
+      if (acc) for (let i = r0; i < r1; i++) dense.set(out.subarray(i * ldc, i * ldc + n), i * n);
+      run(ta, tb, acc, a, b, dense, m, k, n, r0, r1);
+      for (let i = r0; i < r1; i++) out.set(dense.subarray(i * n, (i + 1) * n), i * ldc);
+      return;
+    }
     const aLen = ownA ? 0 : roundUp(ta ? k * m : rows * k, 16);
     const bLen = ownB ? 0 : roundUp(k * n, 16);
     const cLen = ownC ? 0 : roundUp(rows * n, 16);
@@ -110,12 +118,12 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmMatmulKe
       bPtr = free;
       free += bLen * 4;
     }
-    const cPtr = ownC ? out.byteOffset + r0 * n * 4 : free;
+    const cPtr = ownC ? out.byteOffset + r0 * ldc * 4 : free;
     if (acc && !ownC) heap.set(out.subarray(r0 * n, r1 * n), cPtr >> 2);
     gemm(
       aPtr, ta ? 4 : 4 * k, ta ? 4 * m : 4,
       bPtr, tb ? 4 : 4 * n, tb ? 4 * k : 4,
-      cPtr, 4 * n, rows, k, n,
+      cPtr, 4 * ldc, rows, k, n,
       work, KC, MC, NC, acc ? 1 : 0,
     );
     if (!ownC) out.set(heap.subarray(cPtr >> 2, (cPtr >> 2) + rows * n), r0 * n);
@@ -199,7 +207,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmMatmulKe
     biasReluForward: biasRelu,
     reluBackwardBias: reluBack,
     matmulRows: (a, b, out, m, k, n, r0, r1) => run(false, false, false, a, b, out, m, k, n, r0, r1),
-    matmulRowsNT: (a, b, out, m, k, n, r0, r1) => run(false, true, false, a, b, out, m, k, n, r0, r1),
+    matmulRowsNT: (a, b, out, m, k, n, r0, r1, ldc = n) => run(false, true, false, a, b, out, m, k, n, r0, r1, ldc),
     matmulRowsTN: (a, b, out, m, k, n, r0, r1) => run(true, false, false, a, b, out, m, k, n, r0, r1),
     matmulRowsTT: (a, b, out, m, k, n, r0, r1) => run(true, true, false, a, b, out, m, k, n, r0, r1),
     matmulRowsTNAcc: (a, b, out, m, k, n, r0, r1) => run(true, false, true, a, b, out, m, k, n, r0, r1),

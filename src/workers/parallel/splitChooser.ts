@@ -1,0 +1,92 @@
+/**
+ * Which way the deferred protocol splits phase A (ParallelTrainer, README "Session 13"): by
+ * rows (each thread the whole forward of its rows) or by the first dense layer's units (each
+ * thread its units of every row, then its rows from there). Both give the 1-thread weights
+ * bit for bit, so the choice changes only the speed, and which is faster depends on where the
+ * host runs the two vCPUs: on cores that share a cache the row split is ahead by 4-10%; on
+ * cores that do not, the unit split moves a fifth of the data between them and runs at
+ * x1.41 of one thread where the row split falls to x1.07 (session 13's Zen 4 EPYC). The
+ * placement changes for minutes at a time while a job trains, so the trainer measures.
+ *
+ * It runs one split, and every `exploreEvery` steps tries the other for `probe` steps; the
+ * median step time of the probe's last steps (its first `warm` refill the caches the other
+ * split left) against the median of as many steps just before it decides which runs on.
+ * Medians: a step that waited for a checkpoint, a validation pass or another fit's turn does
+ * not decide anything.
+ */
+export type PhaseASplit = 'rows' | 'units';
+
+export interface SplitChooserOptions {
+  /** Steps of the chosen split between two tries of the other (the first try comes after `firstTry`). */
+  exploreEvery: number;
+  firstTry: number;
+  /** Steps a try runs, the first `warm` of them not counted. */
+  probe: number;
+  warm: number;
+  /** The other split must be this much faster (a fraction of the step) to take over. */
+  margin: number;
+}
+
+export const DEFAULT_SPLIT_CHOOSER: SplitChooserOptions = { exploreEvery: 240, firstTry: 60, probe: 24, warm: 4, margin: 0.04 };
+
+export class SplitChooser {
+  /** The split that runs between tries. */
+  private chosen: PhaseASplit;
+  private steps = 0;
+  /** Steps left in the running try (0: none). */
+  private trying = 0;
+  private readonly recent: number[] = [];
+  private readonly tried: number[] = [];
+  /** How many times each split has been chosen after a try (for tests and the bench). */
+  readonly switches = { rows: 0, units: 0 };
+
+  constructor(first: PhaseASplit = 'rows', private readonly o: SplitChooserOptions = DEFAULT_SPLIT_CHOOSER) {
+    this.chosen = first;
+  }
+
+  /** The split the next step runs. */
+  next(): PhaseASplit {
+    return this.trying > 0 ? other(this.chosen) : this.chosen;
+  }
+
+  /** The split that runs between tries. */
+  get current(): PhaseASplit {
+    return this.chosen;
+  }
+
+  /** Records the step that just ran (`next()` chose its split) and how long it took, in ms. */
+  record(ms: number): void {
+    const n = this.o.probe - this.o.warm;
+    if (this.trying > 0) {
+      if (this.o.probe - this.trying >= this.o.warm) this.tried.push(ms);
+      if (--this.trying > 0) return;
+      if (this.tried.length > 0 && this.recent.length > 0 && lowQuartile(this.tried) < lowQuartile(this.recent) * (1 - this.o.margin)) {
+        this.chosen = other(this.chosen);
+        this.switches[this.chosen]++;
+        this.recent.splice(0, this.recent.length, ...this.tried);
+      }
+      this.tried.length = 0;
+      this.steps = 0;
+      return;
+    }
+    this.recent.push(ms);
+    if (this.recent.length > n) this.recent.shift();
+    this.steps++;
+    if (this.steps >= (this.triedOnce ? this.o.exploreEvery : this.o.firstTry)) {
+      this.triedOnce = true;
+      this.trying = this.o.probe;
+    }
+  }
+
+  private triedOnce = false;
+}
+
+function other(s: PhaseASplit): PhaseASplit {
+  return s === 'rows' ? 'units' : 'rows';
+}
+
+/** The lower quartile: the steps the machine ran without a hiccup (a few slow ones, after a pause or a checkpoint, do not count). */
+function lowQuartile(v: readonly number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 4)];
+}
