@@ -21,15 +21,26 @@ function run(c: SplitChooser, steps: number, time: (s: PhaseASplit, i: number) =
   return ran;
 }
 
-test('the split chooser stays on rows while units are slower, trying them on schedule', () => {
+test('the split chooser stays on rows while units are slower, trying them less and less often', () => {
   const c = new SplitChooser('rows', OPTS);
-  const ran = run(c, 200, (s) => (s === 'rows' ? 1 : 1.1));
+  const ran = run(c, 260, (s) => (s === 'rows' ? 1 : 1.1));
   assert.equal(c.current, 'rows');
   assert.deepEqual(c.switches, { rows: 0, units: 0 });
-  // First try after 10 steps, then one every 20 steps of rows, 8 steps each.
-  assert.deepEqual(ran.slice(0, 10), Array(10).fill('rows'));
-  assert.deepEqual(ran.slice(10, 18), Array(8).fill('units'));
-  assert.equal(ran.filter((s) => s === 'units').length, 8 * 7);
+  // Tries of 8 steps: after 10 steps, then after 40, 80 and 80 steps of rows (each try that
+  // changes nothing doubles the wait, up to 4 x 20).
+  const tries: number[] = [];
+  ran.forEach((s, i) => { if (s === 'units' && ran[i - 1] !== 'units') tries.push(i); });
+  assert.deepEqual(tries, [10, 58, 146, 234]);
+  assert.equal(ran.filter((s) => s === 'units').length, 8 * 4);
+});
+
+test('the split chooser goes back to rows when they are no slower (the units split needs the margin, rows do not)', () => {
+  const c = new SplitChooser('rows', OPTS);
+  // Units 20% faster for 60 steps, then both the same.
+  run(c, 300, (s, i) => (i < 60 && s === 'rows' ? 1.2 : 1));
+  assert.equal(c.switches.units, 1);
+  assert.equal(c.switches.rows, 1);
+  assert.equal(c.current, 'rows');
 });
 
 test('the split chooser takes the units split when it is faster, and goes back when the rows become faster again', () => {
