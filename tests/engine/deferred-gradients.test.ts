@@ -59,15 +59,18 @@ function deferredGradients(m: Sequential, cuts: number[], fractions: number[], w
   const dz: (Float32Array | null)[] = m.layers.map(() => null);
   const xs: (Float32Array | null)[] = m.layers.map(() => null);
   for (const l of layout) {
-    dz[l.index] = new Float32Array(batch * l.units);
-    if (!l.readsModelInput) xs[l.index] = new Float32Array(batch * l.inSize);
+    dz[l.index] = m.allocateScratch(batch * l.units);
+    if (!l.readsModelInput) xs[l.index] = m.allocateScratch(batch * l.inSize);
   }
   const rowLosses = new Float64Array(batch);
   let units: UnitsFirst | undefined;
   if (unitCuts) {
     const first = layout[0];
-    const z = new Float32Array(batch * first.units).fill(Number.NaN);
-    const a = new Float32Array(batch * first.units);
+    // As the trainer lays them out: in the model's memory (wasm: the strided product writes in
+    // place), the output being the next layer's stage input when that layer follows at once.
+    const z = m.allocateScratch(batch * first.units).fill(Number.NaN);
+    const next = layout[1];
+    const a = next?.index === first.index + 1 ? xs[next.index] as Float32Array : m.allocateScratch(batch * first.units);
     const parts = [0, ...unitCuts, first.units];
     for (let p = 0; p + 1 < parts.length; p++) m.forwardUnits(x, batch, true, { index: first.index, j0: parts[p], j1: parts[p + 1], z, a });
     units = { index: first.index, j0: 0, j1: 0, z, a };

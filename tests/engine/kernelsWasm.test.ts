@@ -144,9 +144,10 @@ test('wasm: matmulRowsNT into some columns of an array in wasm memory (rows ldc 
     const dense = w.arena.alloc(m * n);
     w.matmulRowsNT(a, b, dense, m, k, n, 0, m);
     const wide = w.arena.alloc(m * ldc).fill(42);
-    w.matmulRowsNT(a, b, wide.subarray(c0), m, k, n, 0, m, ldc);
+    // Rows from 3 on: the row range and the stride together.
+    w.matmulRowsNT(a, b, wide.subarray(c0), m, k, n, 3, m, ldc);
     for (let i = 0; i < m; i++) {
-      for (let j = 0; j < ldc; j++) assert.equal(wide[i * ldc + j], j >= c0 && j < c0 + n ? dense[i * n + j - c0] : 42, `${m}x${k}x${n}: row ${i} column ${j}`);
+      for (let j = 0; j < ldc; j++) assert.equal(wide[i * ldc + j], i >= 3 && j >= c0 && j < c0 + n ? dense[i * n + j - c0] : 42, `${m}x${k}x${n}: row ${i} column ${j}`);
     }
     for (const v of [a, b, dense, wide]) w.arena.free(v);
   }

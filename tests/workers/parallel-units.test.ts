@@ -35,19 +35,24 @@ function model(s: unknown): Sequential {
 test('phase A by units and the adaptive split give the 1-thread losses, weights and metrics on 2 and 3 threads (relu, tanh, sigmoid; a rescaling first; regularisers)', async () => {
   const cases: [string, unknown][] = [
     ['relu', spec()],
+    ['flatten first, an activation layer after the first dense one, a linear first layer', {
+      inputShape: [4, 5],
+      layers: [{ type: 'flatten' }, { type: 'dense', units: 48, activation: 'linear' }, { type: 'activation', activation: 'tanh' }, { type: 'dense', units: 5, activation: 'softmax' }],
+    }],
     ['tanh, rescaling first', spec('tanh', [{ type: 'rescaling', scale: 0.5, offset: 0.1 }])],
     ['sigmoid', spec('sigmoid')],
     ['regularisers', { inputShape: [D], layers: [{ type: 'dense', units: 32, activation: 'relu', kernelRegularizer: 'l2', biasRegularizer: { type: 'l1l2', l1: 0.001, l2: 0.01 } }, { type: 'dense', units: 5, activation: 'softmax', kernelRegularizer: { type: 'l1', l1: 0.001 } }] }],
   ];
   for (const [name, s] of cases) {
+    const xs = { data: x, shape: [N, ...(s as { inputShape: number[] }).inputShape] };
     const one = model(s);
-    const h1 = await one.fit({ data: x, shape: [N, D] }, { data: y, shape: [N] }, { batchSize: 32, epochs: 2, shuffle: true });
+    const h1 = await one.fit(xs, { data: y, shape: [N] }, { batchSize: 32, epochs: 2, shuffle: true });
     for (const threads of [2, 3]) {
       for (const split of ['units', 'adaptive'] as const) {
         const m = model(s);
         const t = await ParallelTrainer.create(m, { threads, batchSize: 32, deferredSplit: split, splitChooser: SWITCH_OFTEN });
         try {
-          const h = await m.fit({ data: x, shape: [N, D] }, { data: y, shape: [N] }, { batchSize: 32, epochs: 2, shuffle: true, gradients: t });
+          const h = await m.fit(xs, { data: y, shape: [N] }, { batchSize: 32, epochs: 2, shuffle: true, gradients: t });
           assert.deepEqual(h.history, h1.history, `${name}, ${threads} threads, ${split}: the losses and metrics`);
           assert.ok(t.splitSteps.units > 0, `${name}, ${threads} threads, ${split}: phase A ran by units`);
           if (split === 'adaptive') assert.ok(t.splitSteps.rows > 0 && t.splitSteps.units > 0, `both splits ran (${JSON.stringify(t.splitSteps)})`);
@@ -98,6 +103,48 @@ test('phase A by units: a slower helper gets fewer of the first layer\'s units, 
     await t.close();
   }
   assert.deepEqual(m.getWeights(), one.getWeights());
+});
+
+test('phase A by units: the calling thread takes over first-layer units from a helper whose forward is slow, waiting for its update first, and the results stay the 1-thread ones', async () => {
+  const one = model(spec());
+  await one.fit({ data: x, shape: [N, D] }, { data: y, shape: [N] }, { batchSize: 32, shuffle: true });
+  const m = model(spec());
+  // The helper sleeps 2 ms before each phase A (not its update): its forward share shrinks
+  // below its share of the update, so the calling thread's forward computes units the helper
+  // may still be updating, after waiting for it.
+  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { kind: 'slowCompute', ms: 2 }, deferredSplit: 'units' });
+  try {
+    await m.fit({ data: x, shape: [N, D] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t, shuffle: true });
+    assert.ok(t.splitWaits >= 5, `the calling thread waited for units it took over in ${t.splitWaits} of 20 steps`);
+  } finally {
+    await t.close();
+  }
+  assert.deepEqual(m.getWeights(), one.getWeights());
+});
+
+test('phase A by units: an error in the calling thread\'s own units still lets the helper finish the step, and fit rejects without a hang', async () => {
+  const m = model(spec());
+  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, deferredSplit: 'units' });
+  const dense = m.layers[0] as unknown as { forwardUnits: (...a: unknown[]) => void };
+  const original = dense.forwardUnits.bind(dense);
+  let calls = 0;
+  dense.forwardUnits = (...a: unknown[]) => {
+    if (++calls === 3) throw new Error('injected failure in the calling thread\'s units');
+    original(...a);
+  };
+  try {
+    await assert.rejects(m.fit({ data: x, shape: [N, D] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t }), /injected failure in the calling thread's units/);
+  } finally {
+    await t.close();
+  }
+});
+
+test('the split chooser\'s options are checked', async () => {
+  for (const [bad, message] of [[{ probe: 4, warm: 4 }, /warm \(4\) must be below splitChooser.probe \(4\)/], [{ exploreEvery: 0 }, /exploreEvery must be a positive integer/], [{ margin: 2 }, /margin must be a number below 1/]] as const) {
+    await assert.rejects(ParallelTrainer.create(model(spec()), { threads: 2, batchSize: 32, splitChooser: bad }), message);
+  }
+  const t = await ParallelTrainer.create(model(spec()), { threads: 2, batchSize: 32, splitChooser: { probe: undefined } });
+  await t.close();
 });
 
 test('phase A by units: a helper that fails in it fails that step (not applied) without a hang, and the next steps train on', async () => {

@@ -21,17 +21,17 @@ function run(c: SplitChooser, steps: number, time: (s: PhaseASplit, i: number) =
   return ran;
 }
 
-test('the split chooser stays on rows while units are slower, trying them less and less often', () => {
+test('the split chooser stays on rows while units are slower, trying them half as often after a try that changed nothing', () => {
   const c = new SplitChooser('rows', OPTS);
   const ran = run(c, 260, (s) => (s === 'rows' ? 1 : 1.1));
   assert.equal(c.current, 'rows');
   assert.deepEqual(c.switches, { rows: 0, units: 0 });
-  // Tries of 8 steps: after 10 steps, then after 40, 80 and 80 steps of rows (each try that
-  // changes nothing doubles the wait, up to 4 x 20).
+  // Tries of 8 steps: after 10 steps, then after 40 steps of rows each time (a try that
+  // changes nothing doubles the wait, up to 2 x 20).
   const tries: number[] = [];
   ran.forEach((s, i) => { if (s === 'units' && ran[i - 1] !== 'units') tries.push(i); });
-  assert.deepEqual(tries, [10, 58, 146, 234]);
-  assert.equal(ran.filter((s) => s === 'units').length, 8 * 4);
+  assert.deepEqual(tries, [10, 58, 106, 154, 202, 250]);
+  assert.equal(ran.filter((s) => s === 'units').length, 8 * 6);
 });
 
 test('the split chooser goes back to rows when they are no slower (the units split needs the margin, rows do not)', () => {

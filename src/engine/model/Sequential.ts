@@ -289,7 +289,9 @@ export class Sequential {
     const ctx: ForwardContext = { training, rng: this.trainRng };
     let h = x;
     for (let i = 0; i < units.index; i++) h = this.layers[i].forward(h, batch, ctx);
-    this.unitsInput = h;
+    // Flatten and reshape hand the model's input on: then the rows' input is the rows given later.
+    this.unitsInput = h === x ? null : h;
+    this.unitsReady = true;
     const l = this.unitsLayer(this.layers[units.index]);
     const { j0, j1, split } = units;
     // [j0, own) first; the rest (from `split` on) after the wait.
@@ -301,16 +303,18 @@ export class Sequential {
     }
   }
 
-  /** The layer's input of every row in the last `forwardUnits` (the model's input, or the layers' before it). */
+  /** The layer's input of every row in the last `forwardUnits` when the layers before it computed one (null: the model's input itself). */
   private unitsInput: Float32Array | null = null;
+  private unitsReady = false;
 
   private finishUnits(layer: Layer, x: Float32Array, batch: number, units: UnitsFirst, row0: number): Float32Array {
     const l = this.unitsLayer(layer);
-    const input = this.unitsInput;
-    if (input === null) throw new ModelStateError('forward: slice.units needs forwardUnits first');
-    // The model's input rows are `x` itself; the output of layers before it, this thread's own rows of theirs.
+    if (!this.unitsReady) throw new ModelStateError('forward: slice.units needs forwardUnits first');
+    // The model's input rows are `x` itself (a view made now: the memory may have grown since
+    // forwardUnits); the output of layers before it, this thread's own rows of theirs.
     const inSize = sizeOfShape(layer.inputShape);
-    const rows = units.index === 0 ? x : input.subarray(row0 * inSize, (row0 + batch) * inSize);
+    const input = this.unitsInput;
+    const rows = input === null ? x : input.subarray(row0 * inSize, (row0 + batch) * inSize);
     const units1 = sizeOfShape(layer.outputShape);
     return l.finishUnits(rows, units.z.subarray(row0 * units1), units.a.subarray(row0 * units1), batch);
   }

@@ -133,6 +133,19 @@ const HELPER_URL = new URL('./helper.mjs', import.meta.url);
 /** Phase A's split of the first layer's units, in multiples of this (the GEMM's tiles are 16 columns wide; 8 keeps the split fine enough to balance). */
 const UNITS_ALIGN = 8;
 
+/** The split chooser's options: the defaults, and any given (each a positive integer but `margin`, and `warm` below `probe`). */
+function chooserOptions(given: Partial<SplitChooserOptions> | undefined): SplitChooserOptions {
+  const o: SplitChooserOptions = { ...DEFAULT_SPLIT_CHOOSER };
+  for (const [k, v] of Object.entries(given ?? {}) as [keyof SplitChooserOptions, number | undefined][]) {
+    if (v === undefined) continue;
+    const ok = k === 'margin' ? Number.isFinite(v) && v < 1 : Number.isInteger(v) && (k === 'warm' ? v >= 0 : v > 0);
+    if (!ok) throw new ParallelTrainingError(`splitChooser.${k} must be ${k === 'margin' ? 'a number below 1' : k === 'warm' ? 'a non-negative integer' : 'a positive integer'}, got ${v}`);
+    o[k] = v;
+  }
+  if (o.warm >= o.probe) throw new ParallelTrainingError(`splitChooser.warm (${o.warm}) must be below splitChooser.probe (${o.probe})`);
+  return o;
+}
+
 /** The first layer of a deferred layout, when it can compute its units apart (dense: forwardUnits). */
 function unitsFirstLayer(model: Sequential, layout: NonNullable<Sequential['deferredLayout']>): { index: number; units: number } | null {
   const first = layout[0];
@@ -179,6 +192,9 @@ export class ParallelTrainer implements GradientStrategy {
   private readonly chooser: SplitChooser | null;
   private lastSplit: PhaseASplit | null = null;
   private lastStepAt = 0;
+  private lastBatch = 1;
+  /** Steps whose forward took units of the first layer over from a helper, waiting for its update first (for tests). */
+  splitWaits = 0;
   /** Steps run with each phase-A split (the deferred protocol). */
   readonly splitSteps = { rows: 0, units: 0 };
   /** Where the forward's unit bounds of the first layer start in unitBounds (after every layer's phase-B bounds). */
@@ -281,7 +297,7 @@ export class ParallelTrainer implements GradientStrategy {
     const units = want === 'unitSplit' && splitStep && this.inWasm ? unitSplitLayout(model.layers, threads) : null;
     this.protocol = deferred ? 'deferred' : units ? 'unitSplit' : 'rowSplit';
     this.fixedSplit = first && split.mode === 'units' ? 'units' : 'rows';
-    this.chooser = first && split.mode === 'adaptive' ? new SplitChooser('rows', { ...DEFAULT_SPLIT_CHOOSER, ...split.chooser }) : null;
+    this.chooser = first && split.mode === 'adaptive' ? new SplitChooser('rows', chooserOptions(split.chooser)) : null;
     // Both read the last batch's inputs in `step` (the helpers maybe after it returns).
     this.inputBuffers = deferred || units ? 2 : 1;
     this.grads = [model.storage.grads];
@@ -456,14 +472,16 @@ export class ParallelTrainer implements GradientStrategy {
       const now = performance.now();
       let split = this.fixedSplit;
       if (this.chooser) {
-        // The last step's time, from its start to this one's (fit's own work included).
-        if (this.lastSplit !== null) this.chooser.record(now - this.lastStepAt);
+        // The last step's time per row, from its start to this one's (fit's own work included;
+        // per row, so a short last batch of an epoch does not look fast).
+        if (this.lastSplit !== null) this.chooser.record((now - this.lastStepAt) / this.lastBatch);
         split = this.chooser.next();
       }
       // A change of split waits for the last update first: simply safe, and rare.
       if (this.lastSplit !== null && split !== this.lastSplit) this.settle();
       this.lastSplit = split;
       this.lastStepAt = now;
+      this.lastBatch = batch;
       this.splitSteps[split]++;
       return split === 'units' && this.unitsFirst
         ? this.computeUnitsFirst(this.stage, this.unitsFirst, x, batch, y, weights)
@@ -675,6 +693,7 @@ export class ParallelTrainer implements GradientStrategy {
 
   /** Phase A by units: the wait for the helpers' last phase B before the units past the calling thread's own. */
   private readonly awaitSplit = (): void => {
+    this.splitWaits++;
     const t = performance.now();
     this.settle();
     this.waitedInForward += performance.now() - t;

@@ -286,7 +286,7 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
     commands++;
     const t0 = performance.now();
     if (d.fault?.kind === 'exit' && d.fault.atCommand === commands) process.exit(3);
-    if (d.fault?.kind === 'slow') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, d.fault.ms);
+    if (d.fault?.kind === 'slow' || (d.fault?.kind === 'slowCompute' && cmd !== STEP)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, d.fault.ms);
     try {
       if (d.fault?.kind === 'throw' && d.fault.atCommand === commands) throw new Error(`helper ${d.index}: injected failure at command ${commands}`);
       // A failed update leaves the weights half updated: every later command reports it again

@@ -83,9 +83,10 @@ export interface UnitSplitInit {
  * Faults a test can inject into helper 1: at its n-th command (COMPUTE and STEP counted,
  * 1-based) it throws, or exits its thread; or it builds plain SIMD128 kernels whatever the
  * main thread uses (the trainer must refuse it: the threads would round differently); or it
- * sleeps `ms` before each command (a slower vCPU: the deferred protocol gives it fewer rows).
+ * sleeps `ms` before each command (a slower vCPU: the deferred protocol gives it fewer rows),
+ * or before each command but the update (`slowCompute`).
  */
-export type HelperFault = { atCommand: number; kind: 'throw' | 'exit' } | { kind: 'plainKernels' } | { kind: 'slow'; ms: number };
+export type HelperFault = { atCommand: number; kind: 'throw' | 'exit' } | { kind: 'plainKernels' } | { kind: 'slow' | 'slowCompute'; ms: number };
 
 /** How the threads share a batch (ParallelTrainer's README). */
 export type ParallelProtocol = 'deferred' | 'rowSplit' | 'unitSplit';

@@ -14,7 +14,7 @@
  * split left) against that of as many steps just before it decides which runs on. The row
  * split is preferred: the unit split takes over only when it is faster by more than `margin`,
  * and gives way to a row split that is no slower. A try that changes nothing makes the next
- * one wait twice as long (up to 4 x `exploreEvery`); a change brings it back to `exploreEvery`.
+ * one wait twice as long (2 x `exploreEvery`); a change brings it back to `exploreEvery`.
  * Lower quartiles: a step that waited for a checkpoint, a validation pass or another fit's
  * turn does not decide anything.
  */
@@ -33,8 +33,12 @@ export interface SplitChooserOptions {
 
 export const DEFAULT_SPLIT_CHOOSER: SplitChooserOptions = { exploreEvery: 240, firstTry: 60, probe: 24, warm: 4, margin: 0.04 };
 
-/** A try that changes nothing doubles the wait for the next, up to this many times `exploreEvery`. */
-const MAX_BACKOFF = 4;
+/**
+ * A try that changes nothing doubles the wait for the next, up to this many times
+ * `exploreEvery` (so a change of the vCPUs' placement is still seen within ~500 steps, a
+ * second or so of a job at batch 128).
+ */
+const MAX_BACKOFF = 2;
 
 export class SplitChooser {
   /** The split that runs between tries. */
