@@ -31,7 +31,7 @@ export interface SplitChooserOptions {
   margin: number;
 }
 
-export const DEFAULT_SPLIT_CHOOSER: SplitChooserOptions = { exploreEvery: 240, firstTry: 60, probe: 24, warm: 4, margin: 0.04 };
+export const DEFAULT_SPLIT_CHOOSER: SplitChooserOptions = { exploreEvery: 240, firstTry: 60, probe: 32, warm: 4, margin: 0.08 };
 
 /**
  * A try that changes nothing doubles the wait for the next, up to this many times
