@@ -87,39 +87,38 @@ test('phase A by units: batches of 1 to 4 rows and a short last batch, and a spl
   await t.close();
 });
 
-test('phase A by units: a slower helper gets fewer of the first layer\'s units, and the results stay the 1-thread ones', async () => {
+/** One shuffled epoch by units with helper 1 slowed by `fault`; `check` sees the trainer after it; the weights must be the 1-thread ones. */
+async function fitSlowHelper(fault: { kind: 'slow' | 'slowCompute'; ms: number }, check: (t: ParallelTrainer) => void): Promise<void> {
   const one = model(spec());
   await one.fit({ data: x, shape: [N, D] }, { data: y, shape: [N] }, { batchSize: 32, shuffle: true });
   const m = model(spec());
-  // The helper sleeps 2 ms before each command; fit alternates its input buffers (the helper's
-  // phase B still reads the last batch while fit gathers the next).
-  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { kind: 'slow', ms: 2 }, deferredSplit: 'units' });
+  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault, deferredSplit: 'units' });
   try {
     await m.fit({ data: x, shape: [N, D] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t, shuffle: true });
+    check(t);
+  } finally {
+    await t.close();
+  }
+  assert.deepEqual(m.getWeights(), one.getWeights());
+}
+
+test('phase A by units: a slower helper gets fewer of the first layer\'s units, and the results stay the 1-thread ones', async () => {
+  // The helper sleeps 2 ms before each command; fit alternates its input buffers (the helper's
+  // phase B still reads the last batch while fit gathers the next).
+  await fitSlowHelper({ kind: 'slow', ms: 2 }, (t) => {
     const [, helperFirst, units] = t.firstLayerUnits ?? [];
     assert.equal(units, 48);
     assert.ok(helperFirst >= 32, `the main thread takes most of the first layer's units (${helperFirst} of 48)`);
-  } finally {
-    await t.close();
-  }
-  assert.deepEqual(m.getWeights(), one.getWeights());
+  });
 });
 
 test('phase A by units: the calling thread takes over first-layer units from a helper whose forward is slow, waiting for its update first, and the results stay the 1-thread ones', async () => {
-  const one = model(spec());
-  await one.fit({ data: x, shape: [N, D] }, { data: y, shape: [N] }, { batchSize: 32, shuffle: true });
-  const m = model(spec());
   // The helper sleeps 2 ms before each phase A (not its update): its forward share shrinks
   // below its share of the update, so the calling thread's forward computes units the helper
   // may still be updating, after waiting for it.
-  const t = await ParallelTrainer.create(m, { threads: 2, batchSize: 32, fault: { kind: 'slowCompute', ms: 2 }, deferredSplit: 'units' });
-  try {
-    await m.fit({ data: x, shape: [N, D] }, { data: y, shape: [N] }, { batchSize: 32, gradients: t, shuffle: true });
+  await fitSlowHelper({ kind: 'slowCompute', ms: 2 }, (t) => {
     assert.ok(t.splitWaits >= 5, `the calling thread waited for units it took over in ${t.splitWaits} of 20 steps`);
-  } finally {
-    await t.close();
-  }
-  assert.deepEqual(m.getWeights(), one.getWeights());
+  });
 });
 
 test('phase A by units: an error in the calling thread\'s own units still lets the helper finish the step, and fit rejects without a hang', async () => {
@@ -139,7 +138,8 @@ test('phase A by units: an error in the calling thread\'s own units still lets t
   }
 });
 
-test('the split chooser\'s options are checked', async () => {
+test('the split chooser\'s options and deferredSplit are checked', async () => {
+  await assert.rejects(ParallelTrainer.create(model(spec()), { threads: 2, batchSize: 32, deferredSplit: 'columns' as 'rows' }), /deferredSplit must be 'adaptive', 'rows' or 'units', got "columns"/);
   for (const [bad, message] of [[{ probe: 4, warm: 4 }, /warm \(4\) must be below splitChooser.probe \(4\)/], [{ exploreEvery: 0 }, /exploreEvery must be a positive integer/], [{ margin: 2 }, /margin must be a number below 1/]] as const) {
     await assert.rejects(ParallelTrainer.create(model(spec()), { threads: 2, batchSize: 32, splitChooser: bad }), message);
   }

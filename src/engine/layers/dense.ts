@@ -105,11 +105,17 @@ export class Dense extends BaseLayer<DenseConfig> {
     const z = this.z.get(batch * nOut);
     if (ctx.awaitParam) this.forwardAsUpdated(x, w, z, batch, ctx.awaitParam, ctx.paramReady);
     else this.kernels.matmulRowsNT(x, w, z, batch, nIn, nOut, 0, batch);
-    this.x = x;
-    this.zView = z;
     const bias = this.config.useBias ? this.params[1].value : null;
     if (bias && ctx.awaitParam) ctx.awaitParam(bias, bias.length);
-    this.aView = biasActivationForward(this.kernels, this.outputActivation, z, bias, batch, nOut, this.a);
+    return this.epilogue(x, z, batch, this.a);
+  }
+
+  /** The bias and the activation on z (output into `a`, z itself when linear); x, z and the output become the last forward's, for the backward. */
+  private epilogue(x: Float32Array, z: Float32Array, batch: number, a: Scratch | Float32Array): Float32Array {
+    const bias = this.config.useBias ? this.params[1].value : null;
+    this.x = x;
+    this.zView = z;
+    this.aView = biasActivationForward(this.kernels, this.outputActivation, z, bias, batch, this.outSize, a);
     return this.aView;
   }
 
@@ -165,12 +171,7 @@ export class Dense extends BaseLayer<DenseConfig> {
    * forward, for the backward. Returns the output.
    */
   finishUnits(x: Float32Array, z: Float32Array, a: Float32Array, batch: number): Float32Array {
-    const zv = z.subarray(0, batch * this.outSize);
-    const bias = this.config.useBias ? this.params[1].value : null;
-    this.x = x;
-    this.zView = zv;
-    this.aView = biasActivationForward(this.kernels, this.outputActivation, zv, bias, batch, this.outSize, a);
-    return this.aView;
+    return this.epilogue(x, z.subarray(0, batch * this.outSize), batch, a);
   }
 
   backwardInputs(dy: Float32Array, batch: number, needInputGrad: boolean, fromLogits = false): { dx: Float32Array | undefined; dz: Float32Array; x: Float32Array } {

@@ -193,18 +193,12 @@ export class ParallelTrainer implements GradientStrategy {
   private lastSplit: PhaseASplit | null = null;
   private lastStepAt = 0;
   private lastBatch = 1;
-  /** Steps whose forward took units of the first layer over from a helper, waiting for its update first (for tests). */
-  splitWaits = 0;
+  /** Steps whose forward took units of the first layer over from a helper, waiting for its update first (see `splitWaits`). */
+  private tookOver = 0;
   /** Steps run with each phase-A split (the deferred protocol). */
   readonly splitSteps = { rows: 0, units: 0 };
   /** Where the forward's unit bounds of the first layer start in unitBounds (after every layer's phase-B bounds). */
   private readonly a1At: number = 0;
-  /** The calling thread's own forward time this step (its units, without the waits). */
-  private ownForward = 0;
-  /** Where each thread's first-layer and after-first-layer times are in `times` (after every thread's phase A and B times). */
-  private get unitTimes(): number {
-    return this.threads * 2;
-  }
   /** Deferred protocol: rows of the batch whose weight gradients `step` computes (0: none pending), and where its inputs are. */
   private pendingRows = 0;
   private pendingX: Float32Array = new Float32Array(0);
@@ -369,7 +363,9 @@ export class ParallelTrainer implements GradientStrategy {
     if (threads > 1 && liveModels.has(model)) throw new ParallelTrainingError('this model already has a ParallelTrainer that is not closed; close it first');
     const xSize = model.inputShape.reduce((a, b) => a * b, 1);
     const ySize = model.lossHead.labelSize(model.outputSize, model.outputCols);
-    const t = new ParallelTrainer(model, batchSize, xSize, ySize, model.outputSize, threads, split, options.protocol, { mode: options.deferredSplit ?? 'adaptive', chooser: options.splitChooser });
+    const mode = options.deferredSplit ?? 'adaptive';
+    if (!['adaptive', 'rows', 'units'].includes(mode)) throw new ParallelTrainingError(`deferredSplit must be 'adaptive', 'rows' or 'units', got ${JSON.stringify(mode)}`);
+    const t = new ParallelTrainer(model, batchSize, xSize, ySize, model.outputSize, threads, split, options.protocol, { mode, chooser: options.splitChooser });
     if (threads > 1) liveModels.add(model);
     await t.start(options.fault);
     return t;
@@ -428,6 +424,11 @@ export class ParallelTrainer implements GradientStrategy {
     }
   }
 
+  /** Steps whose forward took units of the first layer over from a helper, waiting for its update first (for tests and probes). */
+  get splitWaits(): number {
+    return this.tookOver;
+  }
+
   /** Phase A by units: each thread's first unit of the first dense layer in the last step's forward, and its units (threads + 1 bounds); null without that split. */
   get firstLayerUnits(): readonly number[] | null {
     return this.unitsFirst ? Array.from(this.unitBounds.subarray(this.a1At, this.a1At + this.threads + 1)) : null;
@@ -442,7 +443,7 @@ export class ParallelTrainer implements GradientStrategy {
     return {
       dz: [...stage.dz], x: [...stage.x], rowLosses: stage.rowLosses.buffer as SharedArrayBuffer,
       unitBounds: this.unitBounds.buffer as SharedArrayBuffer, times: this.times.buffer as SharedArrayBuffer,
-      ...(this.unitsFirst ? { units: { index: this.unitsFirst.index, z: this.unitsFirst.z, a: this.unitsFirst.a } } : {}),
+      ...(this.unitsFirst ? { units: { index: this.unitsFirst.index, z: this.unitsFirst.z, a: this.unitsFirst.a, boundsAt: this.a1At } } : {}),
     };
   }
 
@@ -625,7 +626,6 @@ export class ParallelTrainer implements GradientStrategy {
   private computeUnitsFirst(stage: DeferredSlice, units: NonNullable<ParallelTrainer['unitsFirst']>, x: Float32Array, batch: number, y: Float32Array, weights: Float32Array | null): number {
     // This thread's phase B and fit's work since, for the split of the next units.
     const mainUnits = this.pendingStep === null ? -1 : performance.now() - this.stepStart;
-    const ctrl = this.ctrl;
     const T = this.threads;
     this.pendingRows = 0;
     const xb = this.sharedInputs(x, batch);
@@ -644,18 +644,16 @@ export class ParallelTrainer implements GradientStrategy {
     const rows = this.rows;
     const end0 = this.postRows(this.speedR, batch, y, weights);
     const gen = this.signal(COMPUTE_UNITS);
-    let released = false;
+    let ownForward = 0;
     let tailTime = 0;
     try {
       const t0 = performance.now();
       this.waitedInForward = 0;
       this.model.forwardUnits(xb, batch, true, units);
-      this.ownForward = performance.now() - t0 - this.waitedInForward;
+      ownForward = performance.now() - t0 - this.waitedInForward;
       // Every thread's units in: the helpers' rows may go on (each reads all the units).
       this.waitUnitsDone(gen);
-      released = true;
-      Atomics.store(ctrl, UNITS_READY, gen);
-      Atomics.notify(ctrl, UNITS_READY);
+      this.releaseUnits(gen);
       if (end0 > 0) {
         const t1 = performance.now();
         this.sliceU.batch = batch;
@@ -665,20 +663,25 @@ export class ParallelTrainer implements GradientStrategy {
       }
     } finally {
       // A helper waits for this thread's units before its rows: never leave it waiting.
-      if (!released) {
-        Atomics.store(ctrl, UNITS_READY, gen);
-        Atomics.notify(ctrl, UNITS_READY);
-      }
+      this.releaseUnits(gen);
       this.waitHelpers(gen);
     }
-    const ut = this.unitTimes;
-    this.speedA.record('units', 0, this.speedA.unitShare(0), this.ownForward);
+    // The helpers' first-layer and after-first-layer times follow every thread's phase A and B times.
+    const ut = T * 2;
+    this.speedA.record('units', 0, this.speedA.unitShare(0), ownForward);
     this.speedR.record('rows', 0, end0, tailTime);
     for (let h = 1; h < T; h++) {
       this.speedA.record('units', h, this.speedA.unitShare(h), this.times[ut + h * 2]);
       this.speedR.record('rows', h, rows[h + 1] - rows[h], this.times[ut + h * 2 + 1]);
     }
     return this.endPhaseA(stage, this.speedU, mainUnits, batch, xb);
+  }
+
+  /** Lets the helpers' rows of generation `gen` go on (once). */
+  private releaseUnits(gen: number): void {
+    if (Atomics.load(this.ctrl, UNITS_READY) >= gen) return;
+    Atomics.store(this.ctrl, UNITS_READY, gen);
+    Atomics.notify(this.ctrl, UNITS_READY);
   }
 
   /** Waits until every helper has its units of the first layer in (or has failed: waitHelpers then reports it). */
@@ -693,7 +696,7 @@ export class ParallelTrainer implements GradientStrategy {
 
   /** Phase A by units: the wait for the helpers' last phase B before the units past the calling thread's own. */
   private readonly awaitSplit = (): void => {
-    this.splitWaits++;
+    this.tookOver++;
     const t = performance.now();
     this.settle();
     this.waitedInForward += performance.now() - t;

@@ -10,7 +10,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import {
-  Rng, Sequential, UnitShard, createOptimizer, createWasmKernels, unitSplitLayout, wasmKernelSet, type Optimizer, type Parameter, type UnitsFirst, type WasmMatmulKernels,
+  Rng, Sequential, UnitShard, createOptimizer, createWasmKernels, unitSplitLayout, wasmKernelSet, type Optimizer, type Parameter, type WasmMatmulKernels,
 } from '../../engine/index.ts';
 import {
   BATCH, COMPUTE, COMPUTE_UNITS, UNITS_READY, DEAD, DONE, END, ERROR, ERROR_BYTES, ERROR_LEN, EXIT, GEN, OK, PEND, PROGRESS, PSTART, START, STATUS, STEP, WEIGHTS, XPTR,
@@ -122,19 +122,19 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
   /** The deferred protocol's shared arrays, and one slice object reused every step (row0 and batch set per step). */
   function deferredState(def: NonNullable<HelperInit['deferred']>) {
     const stage = { row0: 0, dz: def.dz, x: def.x, rowLosses: new Float64Array(def.rowLosses) };
+    // Phase A by units: the first layer's shared arrays (its units set per COMPUTE_UNITS).
+    const units = def.units ? { index: def.units.index, j0: 0, j1: 0, z: def.units.z, a: def.units.a, boundsAt: def.units.boundsAt } : null;
     return {
       stage,
       slice: { batch: 0, regularize: false, deferred: stage },
       unitBounds: new Int32Array(def.unitBounds),
       times: new Float64Array(def.times),
-      /** Phase A by units: the first layer's shared arrays (its units set per COMPUTE_UNITS). */
-      units: def.units ? { index: def.units.index, j0: 0, j1: 0, z: def.units.z, a: def.units.a } : null,
+      units,
       /** Phase A by units: the slice of its rows after the first layer (row0 and batch set per step). */
-      unitsSlice: { batch: 0, regularize: false, deferred: stage, units: undefined as UnitsFirst | undefined },
+      unitsSlice: { batch: 0, regularize: false, deferred: stage, units: units ?? undefined },
     };
   }
   const deferred = d.deferred ? deferredState(d.deferred) : null;
-  if (deferred?.units) deferred.unitsSlice.units = deferred.units;
   // The trainer's control block is new: every generation from the first is this session's
   // (a trainer whose other helper failed to start may post EXIT before this one is set up).
   let seen = 0;
@@ -164,16 +164,24 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
 
   /** The deferred protocol's phase A on this helper's rows: forward, backward to the inputs, dz / inputs / row losses into the stage. */
   function computeDeferred(def: NonNullable<typeof deferred>): void {
+    phaseARows(def, def.slice);
+  }
+
+  /**
+   * This helper's rows [START, END) of phase A with `slice` (from the forward's start, or, in
+   * phase A by units, from the first layer's bias on): the stage and row losses of those
+   * rows, and their predictions.
+   */
+  function phaseARows(def: NonNullable<typeof deferred>, slice: typeof def.slice): void {
     const start = Atomics.load(ctrl, base + START);
     const end = Atomics.load(ctrl, base + END);
     const n = end - start;
     if (n > 0 && wk) {
-      const total = Atomics.load(ctrl, BATCH);
       const w = Atomics.load(ctrl, WEIGHTS) === 1 ? d.w.subarray(start, end) : null;
       const x = wk.arena.view(Atomics.load(ctrl, XPTR) + start * d.xSize * 4, n * d.xSize);
-      def.slice.batch = total;
+      slice.batch = Atomics.load(ctrl, BATCH);
       def.stage.row0 = start;
-      replica.computeGradients(x, d.y.subarray(start * d.ySize, end * d.ySize), n, w, true, def.slice);
+      replica.computeGradients(x, d.y.subarray(start * d.ySize, end * d.ySize), n, w, true, slice);
       d.out.set(replica.lastOutput.subarray(0, n * d.outSize), start * d.outSize);
     }
   }
@@ -186,10 +194,8 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
   function computeUnitsFirst(def: NonNullable<typeof deferred>, gen: number, t0: number): void {
     const u = def.units;
     if (!u || !wk) throw new Error('phase A by units needs the first layer\'s shared arrays and the shared wasm memory');
-    // The forward's bounds come after every layer's phase-B bounds.
-    const at = (replica.deferredLayout?.length ?? 0) * (d.threads + 1);
-    u.j0 = def.unitBounds[at + d.index];
-    u.j1 = def.unitBounds[at + d.index + 1];
+    u.j0 = def.unitBounds[u.boundsAt + d.index];
+    u.j1 = def.unitBounds[u.boundsAt + d.index + 1];
     const total = Atomics.load(ctrl, BATCH);
     const xAll = Atomics.load(ctrl, XPTR);
     // Even with no units: the layers before it give this helper's rows their input.
@@ -199,16 +205,7 @@ function runSession(init: HelperInit, sameMemory: boolean): boolean {
     Atomics.notify(ctrl, base + PROGRESS);
     for (let v = Atomics.load(ctrl, UNITS_READY); v < gen; v = Atomics.load(ctrl, UNITS_READY)) waitChange(ctrl, UNITS_READY, v);
     const t2 = performance.now();
-    const start = Atomics.load(ctrl, base + START);
-    const end = Atomics.load(ctrl, base + END);
-    const n = end - start;
-    if (n > 0) {
-      const w = Atomics.load(ctrl, WEIGHTS) === 1 ? d.w.subarray(start, end) : null;
-      def.unitsSlice.batch = total;
-      def.stage.row0 = start;
-      replica.computeGradients(wk.arena.view(xAll + start * d.xSize * 4, n * d.xSize), d.y.subarray(start * d.ySize, end * d.ySize), n, w, true, def.unitsSlice);
-      d.out.set(replica.lastOutput.subarray(0, n * d.outSize), start * d.outSize);
-    }
+    phaseARows(def, def.unitsSlice);
     const ut = d.threads * 2;
     def.times[ut + d.index * 2] = t1 - t0;
     def.times[ut + d.index * 2 + 1] = performance.now() - t2;

@@ -69,9 +69,9 @@ export interface DeferredInit {
    * When phase A may split the first dense layer's units instead of the rows (COMPUTE_UNITS;
    * deferredGradients.ts, UnitsFirst): its index, and its pre-activation and output for the
    * whole batch ([largest batch, units]): every thread fills its units of the first, then
-   * finishes its rows of both.
+   * finishes its rows of both; and where the forward's unit bounds start in `unitBounds`.
    */
-  units?: { index: number; z: Float32Array; a: Float32Array };
+  units?: { index: number; z: Float32Array; a: Float32Array; boundsAt: number };
 }
 
 export interface UnitSplitInit {
